@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages oomlab needs to build, test and run.
+# As root: apt-get install them.  Otherwise: print the command and exit 2.
+set -eu
+PKGS="build-essential pkg-config qemu-system-x86 qemu-utils kmod util-linux
+      libjson-c-dev libinih-dev libarchive-dev libfiu-dev fiu-utils check stress-ng"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "oomlab: missing Debian packages:$missing" >&2
+	echo "oomlab: run as root:  apt-get update && apt-get install -y$missing" >&2
+	exit 2
+fi
+echo "oomlab: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,42 @@
+/* plan.h - stage 2: which scenarios run, and what each guest is told to do.
+ *
+ * plan_select() turns command-line selectors into a list of plan items
+ * (scenario + its vmconfig); plan_guest_json() renders one item as the
+ * document the guest agent reads from /plan.json (format: workloads/README.md).
+ */
+#ifndef OOMLAB_PLAN_H
+#define OOMLAB_PLAN_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "settings.h"
+
+struct plan_item {
+	const struct scenario *sc;
+	const struct vmconfig *vm;
+};
+
+struct plan {
+	struct plan_item *items;
+	size_t n;
+};
+
+/* Selectors: a scenario name, "tag:T" (or "@T"), "vm:NAME"; a glob in any
+ * of them (fnmatch).  No selector means "tag:default".  An item is selected
+ * when any selector matches.  A selector matching nothing is an error that
+ * lists what is known. */
+int plan_select(const struct oom_config *cfg, char *const *sel, size_t nsel,
+		struct plan *out, struct buf *err);
+void plan_free(struct plan *p);
+
+/* Kernel modules (by name, without .ko) the guest must load for this item,
+ * in no particular order; the kernel stage resolves their dependencies. */
+size_t plan_modules(const struct plan_item *it, const char **names, size_t max);
+
+/* The guest plan.  modules: the .ko file names (basename) in load order, as
+ * they are stored under /lib/modules/ in the initramfs. */
+void plan_guest_json(const struct plan_item *it, char *const *modules, size_t nmod,
+		     struct buf *out);
+
+#endif

@@ -1,0 +1,27 @@
+/* suites.h - the Check suites of the unit tests, one per harness module.
+ * Declared weak so that the runner links while a module's tests are absent;
+ * check_main.c runs every suite that exists. */
+#ifndef OOMLAB_TEST_SUITES_H
+#define OOMLAB_TEST_SUITES_H
+
+#include <check.h>
+
+#define SUITE_DECL(name) Suite *name(void) __attribute__((weak))
+SUITE_DECL(suite_buf);
+SUITE_DECL(suite_sizeexpr);
+SUITE_DECL(suite_settings);
+SUITE_DECL(suite_plan);
+SUITE_DECL(suite_klog);
+SUITE_DECL(suite_evidence);
+SUITE_DECL(suite_verdict);
+SUITE_DECL(suite_report);
+SUITE_DECL(suite_initramfs);
+SUITE_DECL(suite_kernel);
+SUITE_DECL(suite_vm);
+SUITE_DECL(suite_spawn);
+
+/* Read a fixture (relative to harness/tests, the runner's cwd) or fail the
+ * test.  Returns a NUL-terminated malloc'ed buffer; *len may be NULL. */
+char *fixture(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,51 @@
+/* verdict.h - stage 5: which path fired (classify), and was it the expected
+ * one (judge).
+ *
+ * classify() decides from kernel-side evidence only: the workload's errno
+ * and exit, /proc/vmstat oom_kill and memory.events deltas, the kernel log
+ * lines of the step (klog.h) and the overcommit mode the guest really had.
+ * Every fact it relied on is appended to obs->evidence as a short sentence,
+ * so a reader of results.json can check the decision.
+ */
+#ifndef OOMLAB_VERDICT_H
+#define OOMLAB_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "evidence.h"
+#include "path.h"
+
+#define OBS_MAX_EVIDENCE 24
+
+struct observed {
+	enum oom_path path;
+	int err_no;               /* errno the workload reported, 0 if none */
+	int signal;               /* signal that ended the workload, 0 if none */
+	int order;                /* allocation order from the OOM header, -1 */
+	char constraint[32];      /* "CONSTRAINT_MEMCG", "" if no OOM */
+	int victim_pid;           /* 0 if nobody was killed */
+	char victim_comm[64];
+	char *evidence[OBS_MAX_EVIDENCE];
+	size_t nevidence;
+};
+
+enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR, VERDICT_SKIP };
+const char *verdict_name(enum verdict v);
+
+void observed_init(struct observed *o);
+void observed_free(struct observed *o);
+void observed_add(struct observed *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Classify the step under test (the last step) of ev. */
+void classify(const struct evidence *ev, struct observed *obs);
+
+/* ERROR when the VM or the agent failed (no hello, no done, agent error,
+ * unexpected panic, missing step, timed out: vm_problem non-NULL), else
+ * PASS when observed == expected, else FAIL.  reason explains a non-PASS. */
+enum verdict judge(enum oom_path expected, const struct observed *obs,
+		   const struct evidence *ev, const char *vm_problem,
+		   char *reason, size_t len);
+
+#endif
