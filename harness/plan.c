@@ -1,0 +1,176 @@
+/* plan.c - see plan.h */
+#include "plan.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cleanup.h"
+
+/* A guest gets this long per step unless the scenario says otherwise:
+ * generous for TCG, where touching 256 MiB takes seconds. */
+#define DEFAULT_STEP_TIMEOUT_S 120
+
+static bool matches(const char *sel, const struct plan_item *it)
+{
+	if (!strncmp(sel, "tag:", 4) || sel[0] == '@') {
+		const char *pat = sel[0] == '@' ? sel + 1 : sel + 4;
+
+		for (size_t i = 0; i < it->sc->ntags; i++)
+			if (!fnmatch(pat, it->sc->tags[i], 0))
+				return true;
+		return false;
+	}
+	if (!strncmp(sel, "vm:", 3))
+		return !fnmatch(sel + 3, it->vm->name, 0);
+	return !fnmatch(sel, it->sc->name, 0);
+}
+
+static void list_known(const struct oom_config *cfg, struct buf *err)
+{
+	buf_addstr(err, "known scenarios:");
+	for (size_t i = 0; i < cfg->nsc; i++)
+		buf_addf(err, " %s", cfg->sc[i].name);
+	buf_addstr(err, "\nknown vmconfigs (vm:NAME):");
+	for (size_t i = 0; i < cfg->nvm; i++)
+		buf_addf(err, " %s", cfg->vm[i].name);
+	buf_addstr(err, "\ntags (tag:NAME): default, smoke, and any other a scenario declares\n");
+}
+
+int plan_select(const struct oom_config *cfg, char *const *sel, size_t nsel,
+		struct plan *out, struct buf *err)
+{
+	char *const deflt[] = { "tag:default" };
+	bool bad = false;
+
+	if (!nsel) {
+		sel = deflt;
+		nsel = 1;
+	}
+	out->n = 0;
+	out->items = calloc(cfg->nsc + 1, sizeof(*out->items));
+	if (!out->items)
+		abort();
+	for (size_t s = 0; s < nsel; s++) {
+		bool any = false;
+
+		for (size_t i = 0; i < cfg->nsc; i++) {
+			struct plan_item it = { &cfg->sc[i], config_vm(cfg, cfg->sc[i].vmconfig) };
+
+			if (it.vm && matches(sel[s], &it))
+				any = true;
+		}
+		if (!any) {
+			buf_addf(err, "no scenario matches '%s'\n", sel[s]);
+			bad = true;
+		}
+	}
+	if (bad) {
+		list_known(cfg, err);
+		plan_free(out);
+		return -1;
+	}
+	/* Keep the configuration's order, each scenario once. */
+	for (size_t i = 0; i < cfg->nsc; i++) {
+		struct plan_item it = { &cfg->sc[i], config_vm(cfg, cfg->sc[i].vmconfig) };
+
+		for (size_t s = 0; s < nsel && it.vm; s++) {
+			if (matches(sel[s], &it)) {
+				out->items[out->n++] = it;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+}
+
+size_t plan_modules(const struct plan_item *it, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	if (it->vm->swap == SWAP_ZRAM && n < max)
+		names[n++] = "zram";
+	if (it->vm->swap == SWAP_DISK) {
+		if (n < max)
+			names[n++] = "virtio_pci";
+		if (n < max)
+			names[n++] = "virtio_blk";
+	}
+	return n;
+}
+
+static json_object *pairs(const struct kv_list *l)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		json_object *p = json_object_new_array();
+
+		json_object_array_add(p, json_object_new_string(l->v[i].key));
+		json_object_array_add(p, json_object_new_string(l->v[i].value));
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+static json_object *swap_json(const struct vmconfig *vm)
+{
+	json_object *o;
+
+	if (vm->swap == SWAP_NONE)
+		return NULL;
+	o = json_object_new_object();
+	if (vm->swap == SWAP_ZRAM) {
+		json_object_object_add(o, "kind", json_object_new_string("zram"));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)vm->swap_bytes));
+	} else {
+		json_object_object_add(o, "kind", json_object_new_string("disk"));
+		json_object_object_add(o, "device", json_object_new_string("/dev/vda"));
+	}
+	return o;
+}
+
+static json_object *steps_json(const struct scenario *sc)
+{
+	json_object *steps = json_object_new_array();
+	json_object *step = json_object_new_object();
+	json_object *argv = json_object_new_array();
+
+	for (size_t i = 0; i < sc->nrun; i++)
+		json_object_array_add(argv, json_object_new_string(sc->run[i]));
+	json_object_object_add(step, "argv", argv);
+	json_object_object_add(step, "timeout_s",
+			       json_object_new_int(sc->timeout_s ? (int)sc->timeout_s
+								 : DEFAULT_STEP_TIMEOUT_S));
+	json_object_array_add(steps, step);
+	return steps;
+}
+
+void plan_guest_json(const struct plan_item *it, char *const *modules, size_t nmod,
+		     struct buf *out)
+{
+	json_object *root = json_object_new_object();
+	json_object *mods = json_object_new_array();
+
+	for (size_t i = 0; i < nmod; i++)
+		json_object_array_add(mods, json_object_new_string(modules[i]));
+	json_object_object_add(root, "v", json_object_new_int(1));
+	json_object_object_add(root, "scenario", json_object_new_string(it->sc->name));
+	json_object_object_add(root, "modules", mods);
+	json_object_object_add(root, "sysctl", pairs(&it->vm->sysctl));
+	json_object_object_add(root, "swap", swap_json(it->vm));
+	json_object_object_add(root, "memcg", it->vm->memcg.n ? pairs(&it->vm->memcg) : NULL);
+	json_object_object_add(root, "steps", steps_json(it->sc));
+	buf_addstr(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	buf_addch(out, '\n');
+	json_object_put(root);
+}

@@ -1,0 +1,50 @@
+/* run.h - one oomlab run: every plan item through VM -> evidence -> verdict,
+ * up to `jobs` guests at a time, results written as they finish.
+ *
+ * Layout of the run directory (out_dir):
+ *   results.json, junit.xml      updated atomically after every scenario
+ *   run.txt                      kernel, accelerator and why, QEMU version
+ *   <scenario>/console.log       the guest console (ttyS0)
+ *   <scenario>/records.jsonl     the agent's record channel (ttyS1)
+ *   <scenario>/plan.json         what the guest was told
+ *   <scenario>/qemu.log          QEMU's own output
+ */
+#ifndef OOMLAB_RUN_H
+#define OOMLAB_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "kernel.h"
+#include "plan.h"
+#include "report.h"
+#include "vm.h"
+
+struct run_opts {
+	const char *out_dir;      /* the run directory (created) */
+	const char *guest_dir;    /* holds init and oomwl */
+	const char *qemu;         /* NULL: qemu-system-x86_64 */
+	const struct kernel *kernel;
+	enum accel accel;         /* TCG or KVM: decided before */
+	const char *accel_why;
+	unsigned jobs;
+	const char *append;       /* --append: extra kernel command line, or NULL */
+	bool quiet;               /* no progress line */
+};
+
+/* Runs the plan; *results (*nresults entries, caller frees with
+ * run_results_free) holds one result per finished item, in plan order (all
+ * of them unless interrupted).  Returns the exit status of the
+ * run (report_exit_status), 130 if interrupted, or -1 with err set when the
+ * run could not start at all. */
+int run_plan(const struct plan *p, const struct run_opts *o, struct result **results,
+	     size_t *nresults, struct buf *err);
+void run_results_free(struct result *r, size_t n);
+
+/* Build an initramfs holding the agent, the workloads, the modules and a
+ * plan document; used for scenarios and for the accelerator probe. */
+int run_make_initramfs(const char *path, const char *guest_dir, const char *plan_json,
+		       char *const *ko_paths, size_t nko, struct buf *err);
+
+#endif
