@@ -9,6 +9,7 @@
 #ifndef OOMLAB_VM_H
 #define OOMLAB_VM_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "buf.h"
@@ -36,6 +37,7 @@ struct vm {
 	struct child qemu;
 	double start;             /* monotonic seconds */
 	unsigned timeout_s;
+	char log_path[PATH_MAX];  /* QEMU's log, read for the first line on failure */
 };
 
 struct vm_outcome {
@@ -48,6 +50,10 @@ struct vm_outcome {
 
 /* Monotonic clock in seconds. */
 double now_s(void);
+
+/* Append the QEMU command line of spec to c (argv only; vm_start sets the
+ * redirections).  -1 with err set when spec lacks something. */
+int vm_command(const struct vm_spec *spec, struct child *c, struct buf *err);
 
 int vm_start(const struct vm_spec *spec, struct vm *vm, struct buf *err);
 /* 1 when the VM is over (out filled), 0 while it runs.  Enforces the timeout. */
@@ -62,5 +68,11 @@ void vm_kill(struct vm *vm);
  * and kernel.  why says what was decided and why. */
 enum accel accel_decide(enum accel want, const struct vm_spec *probe, unsigned probe_timeout_s,
 			const char *cache_dir, struct buf *why);
+
+/* The ACCEL_AUTO decision once /dev/kvm is known to open: the cached answer
+ * for this host boot, QEMU and kernel, else the probe boot (a probe that timed
+ * out or reached hello is cached; a failed start is not). */
+enum accel accel_probe(const struct vm_spec *probe, unsigned probe_timeout_s,
+		       const char *cache_dir, struct buf *why);
 
 #endif

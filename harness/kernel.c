@@ -1,0 +1,911 @@
+/* kernel.c - see kernel.h */
+#include "kernel.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "spawn.h"
+
+#define MARKER ".oomlab-complete"
+#define APT_OUT_MAX (1u << 20)
+#define MODULES_DEP_MAX (64u << 20)
+
+static int set_str(char *dst, size_t len, const char *src, const char *what, struct buf *err)
+{
+	if ((size_t)snprintf(dst, len, "%s", src) >= len) {
+		buf_addf(err, "%s is too long: %s", what, src);
+		return -1;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path, struct buf *err)
+{
+	_cleanup_buf_ struct buf p = BUF_INIT;
+	struct stat st;
+
+	buf_addstr(&p, path);
+	for (size_t i = 1; i <= p.len; i++) {
+		char c = p.s[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		p.s[i] = '\0';
+		if (mkdir(p.s, 0755) < 0 && errno != EEXIST) {
+			buf_addf(err, "cannot create %s: %s", p.s, strerror(errno));
+			return -1;
+		}
+		p.s[i] = c;
+	}
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		buf_addf(err, "%s is not a directory", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+static int rm_rf(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int kernel_cache_dir(char *out, size_t len, struct buf *err)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int n;
+
+	/* XDG Base Directory spec: a relative XDG_CACHE_HOME is invalid, ignore it. */
+	if (xdg && xdg[0] == '/')
+		n = snprintf(out, len, "%s/oomlab", xdg);
+	else if (home && home[0])
+		n = snprintf(out, len, "%s/.cache/oomlab", home);
+	else {
+		buf_addstr(err, "no cache directory: neither XDG_CACHE_HOME nor HOME is set");
+		return -1;
+	}
+	if (n < 0 || (size_t)n >= len) {
+		buf_addstr(err, "the cache directory path is too long");
+		return -1;
+	}
+	return mkdir_p(out, err);
+}
+
+/* Where a tool is: PATH, then the sbin directories (depmod lives in /usr/sbin,
+ * which a user's PATH often lacks). */
+static bool find_tool(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	_cleanup_buf_ struct buf dirs = BUF_INIT;
+	char *save = NULL;
+
+	buf_addstr(&dirs, path ? path : "/usr/bin:/bin");
+	buf_addstr(&dirs, ":/usr/sbin:/sbin");
+	for (char *d = strtok_r(dirs.s, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		int n = snprintf(out, len, "%s/%s", d, name);
+
+		if (n > 0 && (size_t)n < len && access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int need_tool(const char *name, const char *debpkg, char *out, size_t len,
+		     struct buf *err)
+{
+	if (find_tool(name, out, len))
+		return 0;
+	buf_addf(err, "%s not found: fetching a Debian kernel needs it (install the Debian "
+		 "package %s), or use a kernel image of your own", name, debpkg);
+	return -1;
+}
+
+/* Debian policy 5.6.1: package names are [a-z0-9][a-z0-9+.-]+. */
+static bool valid_pkg_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n >= sizeof(((struct kernel *)0)->package))
+		return false;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '+' || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+static bool have_apt_lists(void)
+{
+	DIR *d = opendir("/var/lib/apt/lists");
+	struct dirent *de;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		found = strstr(de->d_name, "_Packages") != NULL;
+	closedir(d);
+	return found;
+}
+
+/* `apt-cache depends META`: its first "Depends: linux-image-..." target.
+ * Returns 0 (found), 1 (apt names none) or -1 (apt-cache could not run). */
+static int apt_depends(const char *meta, char *pkg, size_t len, struct buf *err)
+{
+	char tool[PATH_MAX];
+	_cleanup_buf_ struct buf out = BUF_INIT;
+	char *save = NULL;
+
+	if (need_tool("apt-cache", "apt", tool, sizeof(tool), err) < 0)
+		return -1;
+	const char *argv[] = { tool, "depends", meta, NULL };
+	int rc = run_capture(argv, &out, APT_OUT_MAX, err);
+	if (rc < 0)
+		return -1;
+	if (rc != 0)
+		return 1;
+	for (char *l = strtok_r(out.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *p = l + strspn(l, " \t|");
+
+		if (strncmp(p, "Depends: ", 9))
+			continue;
+		p += 9;
+		p[strcspn(p, " \t")] = '\0';
+		if (!strncmp(p, "linux-image-", 12) && valid_pkg_name(p))
+			return set_str(pkg, len, p, "package name", err);
+	}
+	return 1;
+}
+
+/* Does pkg belong to the series ("6.1" takes 6.1.x, not 6.12.x)? */
+static bool in_series(const char *pkg, const char *series)
+{
+	size_t n;
+
+	if (!series)
+		return true;
+	n = strlen(series);
+	return !strncmp(pkg, "linux-image-", 12) && !strncmp(pkg + 12, series, n) &&
+	       pkg[12 + n] == '.' && pkg[13 + n] >= '0' && pkg[13 + n] <= '9';
+}
+
+static size_t strip_unsigned(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 9 && !strcmp(name + n - 9, "-unsigned") ? n - 9 : n;
+}
+
+/* Is package a newer than b?  Same version: the signed one (what the
+ * linux-image-*-amd64 meta-packages name) wins over -unsigned. */
+static bool newer(const char *a, const char *b)
+{
+	char ka[128], kb[128];
+	int c;
+
+	snprintf(ka, sizeof(ka), "%.*s", (int)strip_unsigned(a), a);
+	snprintf(kb, sizeof(kb), "%.*s", (int)strip_unsigned(b), b);
+	c = strverscmp(ka, kb);
+	return c > 0 || (c == 0 && strlen(a) < strlen(b));
+}
+
+/* The newest linux-image-SERIES.N{-ABI,+debN}-amd64[-unsigned] apt knows.
+ * Returns 0, 1 (none) or -1. */
+static int apt_newest(const char *series, char *pkg, size_t len, struct buf *err)
+{
+	char tool[PATH_MAX];
+	_cleanup_buf_ struct buf re = BUF_INIT, out = BUF_INIT;
+	char best[128] = "", *save = NULL;
+
+	if (need_tool("apt-cache", "apt", tool, sizeof(tool), err) < 0)
+		return -1;
+	buf_addstr(&re, "^linux-image-");
+	for (const char *s = series; *s; s++)
+		buf_addstr(&re, *s == '.' ? "\\." : (char[]){ *s, 0 });
+	buf_addstr(&re, "\\.[0-9]+(-[0-9]+|\\+deb[0-9]+)-amd64(-unsigned)?$");
+	const char *argv[] = { tool, "search", "--names-only", re.s, NULL };
+	if (run_capture(argv, &out, APT_OUT_MAX, err) < 0)
+		return -1;
+	for (char *l = strtok_r(out.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		l[strcspn(l, " ")] = '\0';
+		if (valid_pkg_name(l) && in_series(l, series) && (!best[0] || newer(l, best)))
+			snprintf(best, sizeof(best), "%s", l);
+	}
+	if (!best[0])
+		return 1;
+	return set_str(pkg, len, best, "package name", err);
+}
+
+struct alias {
+	const char *what, *meta, *series, *record;
+};
+
+static const struct alias aliases[] = {
+	{ "debian", "linux-image-amd64", NULL, "debian" },
+	{ "debian:6.1", "linux-image-amd64", "6.1", "debian-6.1" },
+	{ "debian:6.12", "linux-image-6.12-amd64", "6.12", "debian-6.12" },
+};
+
+static const struct alias *find_alias(const char *what)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
+		if (!strcmp(aliases[i].what, what))
+			return &aliases[i];
+	return NULL;
+}
+
+static bool is_complete(const char *kdir, const char *pkg)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s/" MARKER, kdir, pkg);
+
+	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
+}
+
+/* The package an alias named last time (kernels/.alias-RECORD), so that
+ * a cached kernel still works when apt cannot answer. */
+static int alias_record(const char *kdir, const struct alias *al, char *pkg, size_t len,
+			bool write)
+{
+	_cleanup_buf_ struct buf path = BUF_INIT, tmp = BUF_INIT, text = BUF_INIT;
+
+	buf_addf(&path, "%s/.alias-%s", kdir, al->record);
+	if (!write) {
+		if (buf_read_file(&text, path.s, 256, NULL) < 0)
+			return -1;
+		buf_rtrim(&text);
+		return valid_pkg_name(text.s) && is_complete(kdir, text.s) ?
+			       (snprintf(pkg, len, "%s", text.s) < (int)len ? 0 : -1) : -1;
+	}
+	buf_addf(&tmp, "%s.tmp", path.s);
+	FILE *f = fopen(tmp.s, "we");
+	if (!f)
+		return -1;
+	fprintf(f, "%s\n", pkg);
+	if (fclose(f) != 0 || rename(tmp.s, path.s) < 0) {
+		unlink(tmp.s);
+		return -1;
+	}
+	return 0;
+}
+
+static int resolve_alias(const struct alias *al, const char *kdir, char *pkg, size_t len,
+			 struct buf *err)
+{
+	_cleanup_buf_ struct buf why = BUF_INIT;
+	int r = apt_depends(al->meta, pkg, len, &why);
+
+	if (r == 0 && al->series && !in_series(pkg, al->series))
+		r = 1;
+	if (r == 1 && al->series)
+		r = apt_newest(al->series, pkg, len, &why);
+	if (r == 0)
+		return 0;
+	if (alias_record(kdir, al, pkg, len, false) == 0) {
+		fprintf(stderr, "oomlab: apt cannot resolve %s (%s); using the cached %s\n", al->what,
+			why.len ? why.s : "no such package", pkg);
+		return 0;
+	}
+	if (r < 0)
+		buf_addf(err, "cannot resolve %s: %s", al->what, why.s);
+	else if (!have_apt_lists())
+		buf_addf(err, "cannot resolve %s: apt has no package lists "
+			 "(/var/lib/apt/lists): run apt-get update as root, then retry", al->what);
+	else
+		buf_addf(err, "cannot resolve %s: apt names no kernel (tried `apt-cache depends %s`%s%s%s); "
+			 "run apt-get update, or name a package (linux-image-...)", al->what, al->meta,
+			 al->series ? " and linux-image-" : "", al->series ? al->series : "",
+			 al->series ? ".*-amd64" : "");
+	return -1;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The most telling line of a tool's log: its last "E: " (apt) line, else its
+ * last non-empty line; printable ASCII only, at most 200 bytes. */
+static void add_log_line(struct buf *err, const char *log)
+{
+	_cleanup_buf_ struct buf text = BUF_INIT;
+	const char *best = NULL, *last = NULL;
+	char *save = NULL;
+
+	if (buf_read_file(&text, log, 1u << 16, NULL) < 0)
+		return;
+	for (char *l = strtok_r(text.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		last = l;
+		if (!strncmp(l, "E: ", 3))
+			best = l;
+	}
+	if (!best)
+		best = last;
+	if (!best)
+		return;
+	buf_addstr(err, ": ");
+	for (size_t i = 0; best[i] && i < 200; i++)
+		buf_addch(err, best[i] >= 0x20 && best[i] < 0x7f ? best[i] : '?');
+}
+
+/* Run a tool, its stdout and stderr to log; -1 with err saying what failed. */
+static int run_logged(const char *const *argv, const char *cwd, const char *log,
+		      struct buf *err)
+{
+	struct child c = CHILD_INIT;
+	int ret = -1;
+
+	for (size_t i = 0; argv[i]; i++)
+		child_arg(&c, argv[i]);
+	c.cwd = cwd;
+	c.stdout_path = log;
+	c.stderr_path = "=stdout";
+	if (child_start(&c, err) == 0 && child_finish(&c) == 0) {
+		if (WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0) {
+			ret = 0;
+		} else {
+			const char *base = strrchr(argv[0], '/');
+
+			buf_addf(err, "%s %s failed (", base ? base + 1 : argv[0], argv[1]);
+			describe_status(err, c.status);
+			buf_addch(err, ')');
+			add_log_line(err, log);
+		}
+	}
+	child_clear(&c);
+	return ret;
+}
+
+/* The one .deb apt-get download left in dir. */
+static int find_deb(const char *dir, struct buf *deb, struct buf *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n;
+
+	if (!d) {
+		buf_addf(err, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		n = strlen(de->d_name);
+		if (n > 4 && !strcmp(de->d_name + n - 4, ".deb")) {
+			buf_addf(deb, "%s/%s", dir, de->d_name);
+			break;
+		}
+	}
+	closedir(d);
+	if (!deb->len) {
+		buf_addf(err, "apt-get download left no .deb in %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* The release of an unpacked kernel package: the lib/modules/<release> that
+ * has a boot/vmlinuz-<release> next to it. */
+static int find_release(const char *root, char *rel, size_t len, struct buf *err)
+{
+	_cleanup_buf_ struct buf mods = BUF_INIT, img = BUF_INIT;
+	DIR *d;
+	struct dirent *de;
+
+	buf_addf(&mods, "%s/lib/modules", root);
+	d = opendir(mods.s);
+	if (!d) {
+		buf_addf(err, "%s: no lib/modules in the kernel package: %s", root, strerror(errno));
+		return -1;
+	}
+	rel[0] = '\0';
+	while (!rel[0] && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		buf_reset(&img);
+		buf_addf(&img, "%s/boot/vmlinuz-%s", root, de->d_name);
+		if (access(img.s, R_OK) == 0 && strlen(de->d_name) < len)
+			snprintf(rel, len, "%s", de->d_name);
+	}
+	closedir(d);
+	if (!rel[0]) {
+		buf_addf(err, "%s: no lib/modules/<release> with a boot/vmlinuz-<release>", root);
+		return -1;
+	}
+	return 0;
+}
+
+/* Newer kernel packages ship usr/lib/modules only; depmod -b wants lib/modules. */
+static void usrmerge_link(const char *root)
+{
+	_cleanup_buf_ struct buf lib = BUF_INIT, usr = BUF_INIT;
+	struct stat st;
+
+	buf_addf(&lib, "%s/lib", root);
+	buf_addf(&usr, "%s/usr/lib/modules", root);
+	if (lstat(lib.s, &st) < 0 && stat(usr.s, &st) == 0)
+		if (symlink("usr/lib", lib.s) < 0)
+			return;
+}
+
+static int tree_fill(const char *root, const char *pkg, struct kernel *k, struct buf *err)
+{
+	_cleanup_buf_ struct buf p = BUF_INIT;
+
+	if (find_release(root, k->release, sizeof(k->release), err) < 0)
+		return -1;
+	buf_addf(&p, "%s/boot/vmlinuz-%s", root, k->release);
+	if (set_str(k->image, sizeof(k->image), p.s, "kernel path", err) < 0)
+		return -1;
+	buf_reset(&p);
+	buf_addf(&p, "%s/lib/modules/%s", root, k->release);
+	if (set_str(k->modules, sizeof(k->modules), p.s, "modules path", err) < 0)
+		return -1;
+	buf_addstr(&p, "/modules.dep");
+	if (access(p.s, R_OK) < 0) {
+		buf_addf(err, "%s: %s (remove %s to fetch it again)", p.s, strerror(errno), root);
+		return -1;
+	}
+	return set_str(k->package, sizeof(k->package), pkg, "package name", err);
+}
+
+static int write_marker(const char *root, const char *pkg, struct buf *err)
+{
+	_cleanup_buf_ struct buf path = BUF_INIT;
+	FILE *f;
+
+	buf_addf(&path, "%s/" MARKER, root);
+	f = fopen(path.s, "we");
+	if (!f || fprintf(f, "%s\n", pkg) < 0 || fclose(f) != 0) {
+		buf_addf(err, "%s: cannot write: %s", path.s, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Download pkg, unpack it into kdir/pkg.tmp, depmod, rename to kdir/pkg and
+ * write the marker last. */
+static int unpack_pkg(const char *kdir, const char *pkg, const char *dl, struct buf *err)
+{
+	char dpkgdeb[PATH_MAX], depmod[PATH_MAX], rel[128];
+	_cleanup_buf_ struct buf deb = BUF_INIT, dest = BUF_INIT, tmp = BUF_INIT, log = BUF_INIT;
+
+	if (need_tool("dpkg-deb", "dpkg", dpkgdeb, sizeof(dpkgdeb), err) < 0 ||
+	    need_tool("depmod", "kmod", depmod, sizeof(depmod), err) < 0 ||
+	    find_deb(dl, &deb, err) < 0)
+		return -1;
+	buf_addf(&dest, "%s/%s", kdir, pkg);
+	buf_addf(&tmp, "%s.tmp", dest.s);
+	buf_addf(&log, "%s/unpack.log", dl);
+	if (rm_rf(tmp.s) < 0 || rm_rf(dest.s) < 0) {
+		buf_addf(err, "cannot remove the stale %s: %s", dest.s, strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, "oomlab: unpacking %s ...\n", strrchr(deb.s, '/') + 1);
+	const char *x[] = { dpkgdeb, "-x", deb.s, tmp.s, NULL };
+	if (run_logged(x, dl, log.s, err) < 0)
+		return -1;
+	usrmerge_link(tmp.s);
+	if (find_release(tmp.s, rel, sizeof(rel), err) < 0)
+		return -1;
+	fprintf(stderr, "oomlab: depmod %s ...\n", rel);
+	const char *dm[] = { depmod, "-b", tmp.s, rel, NULL };
+	if (run_logged(dm, dl, log.s, err) < 0)
+		return -1;
+	if (rename(tmp.s, dest.s) < 0) {
+		buf_addf(err, "cannot rename %s to %s: %s", tmp.s, dest.s, strerror(errno));
+		return -1;
+	}
+	return write_marker(dest.s, pkg, err);
+}
+
+static int fetch_pkg(const char *kdir, const char *pkg, const char *what, struct buf *err)
+{
+	char aptget[PATH_MAX];
+	_cleanup_buf_ struct buf dl = BUF_INIT, log = BUF_INIT, tmp = BUF_INIT;
+	double t0 = mono_s();
+	int ret = -1;
+
+	if (need_tool("apt-get", "apt", aptget, sizeof(aptget), err) < 0)
+		return -1;
+	buf_addf(&dl, "%s/.download-XXXXXX", kdir);
+	if (!mkdtemp(dl.s)) {
+		buf_addf(err, "cannot create a download directory in %s: %s", kdir, strerror(errno));
+		return -1;
+	}
+	buf_addf(&log, "%s/apt.log", dl.s);
+	fprintf(stderr, "oomlab: fetching %s ...\n", pkg);
+	const char *argv[] = { aptget, "download", pkg, NULL };
+	if (run_logged(argv, dl.s, log.s, err) < 0) {
+		if (strcmp(pkg, what))
+			buf_addf(err, " (%s resolved to %s)", what, pkg);
+		goto out;
+	}
+	if (unpack_pkg(kdir, pkg, dl.s, err) < 0)
+		goto out;
+	fprintf(stderr, "oomlab: %s ready in %s/%s (%.0f s)\n", pkg, kdir, pkg, mono_s() - t0);
+	ret = 0;
+out:
+	buf_addf(&tmp, "%s/%s.tmp", kdir, pkg);
+	if (ret < 0)
+		rm_rf(tmp.s);
+	rm_rf(dl.s);
+	return ret;
+}
+
+static int lock_kernels(const char *kdir, struct buf *err)
+{
+	_cleanup_buf_ struct buf path = BUF_INIT;
+	int fd;
+
+	buf_addf(&path, "%s/.lock", kdir);
+	fd = open(path.s, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		buf_addf(err, "%s: %s", path.s, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "oomlab: waiting for another oomlab using %s ...\n", kdir);
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	return fd;
+}
+
+int kernel_fetch_debian(const char *what, struct kernel *k, struct buf *err)
+{
+	const struct alias *al = find_alias(what);
+	char cache[PATH_MAX], pkg[128];
+	_cleanup_buf_ struct buf kdir = BUF_INIT, root = BUF_INIT;
+	_cleanup_close_ int lock = -1;
+
+	memset(k, 0, sizeof(*k));
+	if (!al && (!strncmp(what, "debian:", 7) || !valid_pkg_name(what))) {
+		buf_addf(err, "unknown kernel '%s': use debian, debian:6.1, debian:6.12 or a Debian "
+			 "package name (linux-image-...)", what);
+		return -1;
+	}
+	if (kernel_cache_dir(cache, sizeof(cache), err) < 0)
+		return -1;
+	buf_addf(&kdir, "%s/kernels", cache);
+	if (mkdir_p(kdir.s, err) < 0 || (lock = lock_kernels(kdir.s, err)) < 0)
+		return -1;
+	if (al) {
+		if (resolve_alias(al, kdir.s, pkg, sizeof(pkg), err) < 0)
+			return -1;
+	} else {
+		snprintf(pkg, sizeof(pkg), "%s", what);
+	}
+	if (!is_complete(kdir.s, pkg) && fetch_pkg(kdir.s, pkg, what, err) < 0)
+		return -1;
+	buf_addf(&root, "%s/%s", kdir.s, pkg);
+	if (tree_fill(root.s, pkg, k, err) < 0)
+		return -1;
+	if (al)
+		alias_record(kdir.s, al, pkg, 0, true);
+	return 0;
+}
+
+/* A user's image: a bzImage has "HdrS" at 0x202 and, from boot protocol 2.00,
+ * at 0x20e a pointer (less 0x200) to a NUL-terminated version string whose
+ * first word is the release; setup_sects is at 0x1f1
+ * (Documentation/arch/x86/boot.rst).  A vmlinux is an ELF file. */
+static int image_kind(const char *path, char *rel, size_t rlen, struct buf *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char h[0x210], v[128];
+	ssize_t n;
+
+	if (fd < 0) {
+		buf_addf(err, "kernel image %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = pread(fd, h, sizeof(h), 0);
+	if (n >= 4 && !memcmp(h, "\177ELF", 4))
+		return 0;
+	if (n < (ssize_t)sizeof(h) || memcmp(h + 0x202, "HdrS", 4)) {
+		buf_addf(err, "%s is neither a bzImage (no \"HdrS\" at offset 0x202) nor an ELF "
+			 "vmlinux; give arch/x86/boot/bzImage, /boot/vmlinuz-* or vmlinux", path);
+		return -1;
+	}
+	unsigned setup = h[0x1f1] ? h[0x1f1] : 4, ptr = h[0x20e] | (unsigned)h[0x20f] << 8;
+	if (ptr && ptr + 0x200u < (setup + 1) * 512u) {
+		n = pread(fd, v, sizeof(v) - 1, ptr + 0x200);
+		v[n > 0 ? n : 0] = '\0';
+		size_t w = strcspn((char *)v, " ");
+		if (w && w < rlen && w < (size_t)n)
+			snprintf(rel, rlen, "%.*s", (int)w, (char *)v);
+	}
+	return 0;
+}
+
+static int check_modules_dir(const char *dir, struct buf *err)
+{
+	_cleanup_buf_ struct buf dep = BUF_INIT;
+	const char *lm = strstr(dir, "/lib/modules/");
+	struct stat st;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		buf_addf(err, "modules directory %s: %s", dir, errno ? strerror(errno) : "not a directory");
+		return -1;
+	}
+	buf_addf(&dep, "%s/modules.dep", dir);
+	if (access(dep.s, R_OK) == 0)
+		return 0;
+	buf_addf(err, "%s has no modules.dep: ", dir);
+	if (lm && !strchr(lm + 13, '/'))
+		buf_addf(err, "run `depmod -b %.*s %s`", (int)(lm - dir), dir, lm + 13);
+	else
+		buf_addstr(err, "give a lib/modules/<release> directory (make modules_install "
+			   "INSTALL_MOD_PATH=DIR, then depmod -b DIR <release>)");
+	return -1;
+}
+
+int kernel_from_path(const char *image, const char *modules, struct kernel *k, struct buf *err)
+{
+	char abs[PATH_MAX];
+
+	memset(k, 0, sizeof(*k));
+	if (image_kind(image, k->release, sizeof(k->release), err) < 0)
+		return -1;
+	if (!realpath(image, abs) || set_str(k->image, sizeof(k->image), abs, "path", err) < 0) {
+		buf_addf(err, "kernel image %s: %s", image, strerror(errno));
+		return -1;
+	}
+	if (!modules || !*modules)
+		return 0;
+	errno = 0;
+	if (check_modules_dir(modules, err) < 0)
+		return -1;
+	if (!realpath(modules, abs) || set_str(k->modules, sizeof(k->modules), abs, "path", err) < 0) {
+		buf_addf(err, "modules directory %s: %s", modules, strerror(errno));
+		return -1;
+	}
+	const char *base = strrchr(k->modules, '/') + 1;
+	if (!k->release[0])
+		snprintf(k->release, sizeof(k->release), "%s", base);
+	else if (strcmp(k->release, base))
+		fprintf(stderr, "oomlab: warning: %s is release %s but the modules are in %s\n",
+			k->image, k->release, base);
+	return 0;
+}
+
+/* ---- modules.dep ---- */
+
+/* modules.dep: one line per module, "path: dep dep ...", paths relative to
+ * the modules directory; every dependency, direct or not, is listed
+ * (kmod tools/depmod.c, output_deps).  modules.builtin: one path a line. */
+struct mod {
+	char name[64];      /* basename, no .ko*, '-' as '_' (MODULE_NAME_LEN is 56) */
+	const char *path;   /* into the modules.dep text */
+	char *deps;         /* ditto: the rest of the line */
+	size_t line;
+	int state;          /* 0 new, 1 being visited, 2 placed */
+};
+
+struct modtab {
+	struct buf text;
+	struct mod *m;
+	size_t n;
+	struct buf builtin;
+	const char *dir;
+};
+
+/* Module name from a path or a name: kmod treats '-' and '_' as the same
+ * (libkmod/libkmod-util.c, modname_normalize). */
+static bool mod_name(const char *s, size_t len, char *out, size_t outlen)
+{
+	static const char *const ext[] = { ".ko.zst", ".ko.xz", ".ko.gz", ".ko" };
+	const char *slash = memrchr(s, '/', len);
+
+	if (slash) {
+		len -= (size_t)(slash + 1 - s);
+		s = slash + 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ext); i++) {
+		size_t e = strlen(ext[i]);
+		if (len > e && !memcmp(s + len - e, ext[i], e)) {
+			len -= e;
+			break;
+		}
+	}
+	if (!len || len >= outlen)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		out[i] = s[i] == '-' ? '_' : s[i];
+	out[len] = '\0';
+	return true;
+}
+
+static int mod_cmp(const void *a, const void *b)
+{
+	const struct mod *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static struct mod *mod_find(struct modtab *t, const char *name)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) { /* the first entry of that name */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(t->m[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->n && !strcmp(t->m[lo].name, name) ? &t->m[lo] : NULL;
+}
+
+static bool is_builtin(struct modtab *t, const char *name)
+{
+	char n[64];
+	size_t i = 0;
+
+	while (i < t->builtin.len) {
+		const char *l = t->builtin.s + i, *e = memchr(l, '\n', t->builtin.len - i);
+		size_t len = e ? (size_t)(e - l) : t->builtin.len - i;
+
+		if (mod_name(l, len, n, sizeof(n)) && !strcmp(n, name))
+			return true;
+		i += len + 1;
+	}
+	return false;
+}
+
+static int modtab_load(struct modtab *t, const char *dir, struct buf *err)
+{
+	_cleanup_buf_ struct buf path = BUF_INIT;
+	size_t cap = 0;
+	char *save = NULL;
+	bool cut;
+
+	t->dir = dir;
+	buf_addf(&path, "%s/modules.dep", dir);
+	if (buf_read_file(&t->text, path.s, MODULES_DEP_MAX, &cut) < 0 || cut) {
+		buf_addf(err, "%s: %s", path.s, cut ? "too large" : strerror(errno));
+		return -1;
+	}
+	for (char *l = strtok_r(t->text.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(l, ':');
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct mod *m = realloc(t->m, cap * sizeof(*m));
+			if (!m)
+				abort();
+			t->m = m;
+		}
+		struct mod *m = &t->m[t->n];
+		if (!mod_name(l, strlen(l), m->name, sizeof(m->name)))
+			continue;
+		m->path = l;
+		m->deps = colon + 1;
+		m->line = t->n++;
+		m->state = 0;
+	}
+	if (t->n)
+		qsort(t->m, t->n, sizeof(*t->m), mod_cmp);
+	buf_reset(&path);
+	buf_addf(&path, "%s/modules.builtin", dir);
+	buf_read_file(&t->builtin, path.s, MODULES_DEP_MAX, NULL); /* optional */
+	return 0;
+}
+
+struct closure {
+	char **paths;
+	size_t n, max;
+};
+
+/* Depth-first: every dependency is placed before the module. */
+static int mod_visit(struct modtab *t, struct mod *m, struct closure *c, struct buf *err)
+{
+	char *save = NULL, name[64];
+
+	if (m->state == 2)
+		return 0;
+	if (m->state == 1) {
+		buf_addf(err, "%s/modules.dep: dependency cycle through %s", t->dir, m->name);
+		return -1;
+	}
+	m->state = 1;
+	for (char *d = strtok_r(m->deps, " \t", &save); d; d = strtok_r(NULL, " \t", &save)) {
+		struct mod *dep = mod_name(d, strlen(d), name, sizeof(name)) ? mod_find(t, name) : NULL;
+
+		if (!dep) {
+			buf_addf(err, "%s/modules.dep: %s needs %s, which has no line of its own",
+				 t->dir, m->name, d);
+			return -1;
+		}
+		if (mod_visit(t, dep, c, err) < 0)
+			return -1;
+	}
+	m->state = 2;
+	if (c->n == c->max) {
+		buf_addf(err, "more than %zu modules needed (at %s)", c->max, m->name);
+		return -1;
+	}
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "%s/%s", t->dir, m->path);
+	if (access(p.s, R_OK) < 0) {
+		buf_addf(err, "module %s: %s: %s", m->name, p.s, strerror(errno));
+		buf_release(&p);
+		return -1;
+	}
+	c->paths[c->n++] = buf_detach(&p);
+	return 0;
+}
+
+int kernel_modules_closure(const struct kernel *k, const char *const *names, size_t n,
+			   char **paths, size_t max, struct buf *err)
+{
+	struct modtab t = { BUF_INIT, NULL, 0, BUF_INIT, NULL };
+	struct closure c = { paths, 0, max };
+	char name[64];
+	int ret = -1;
+
+	if (n && !k->modules[0]) {
+		buf_addf(err, "module %s is needed but this kernel has no modules directory", names[0]);
+		return -1;
+	}
+	if (n && modtab_load(&t, k->modules, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct mod *m;
+
+		if (!mod_name(names[i], strlen(names[i]), name, sizeof(name))) {
+			buf_addf(err, "bad module name '%s'", names[i]);
+			goto out;
+		}
+		m = mod_find(&t, name);
+		if (m && mod_visit(&t, m, &c, err) < 0)
+			goto out;
+		if (!m && !is_builtin(&t, name)) {
+			buf_addf(err, "module %s not found in %s (neither in modules.dep nor in "
+				 "modules.builtin)", names[i], k->modules);
+			goto out;
+		}
+	}
+	ret = (int)c.n;
+out:
+	for (size_t i = 0; ret < 0 && i < c.n; i++) {
+		free(paths[i]);
+		paths[i] = NULL;
+	}
+	free(t.m);
+	buf_release(&t.text);
+	buf_release(&t.builtin);
+	return ret;
+}
