@@ -27,7 +27,10 @@ struct result {
 	char dir[64];              /* per-scenario directory, relative to the run dir */
 };
 
-/* Write text to path atomically (temp + fsync + rename). */
+/* Write text to path atomically (temp + fsync + rename).  On failure the
+ * old file is untouched, the temp file removed, and err gets one line.
+ * libfiu points: oomlab/report/write (ENOSPC), oomlab/report/fsync (EIO),
+ * oomlab/report/rename (EXDEV). */
 int write_file_atomic(const char *path, const char *data, size_t len, struct buf *err);
 
 void report_json(const struct result *r, size_t n, struct buf *out);
@@ -37,14 +40,18 @@ void report_table(FILE *f, const struct result *r, size_t n);
 /* Process exit status for a run: 0 all PASS/SKIP, 1 any FAIL, 2 any ERROR. */
 int report_exit_status(const struct result *r, size_t n);
 
+/* The caller keeps `running` up to date; progress_update() counts `done`. */
 struct progress {
 	bool tty;
 	size_t total, done, running;
 	double start;
 	size_t last_len;
+	char shown[128];           /* the line last drawn on the TTY */
 };
 void progress_init(struct progress *p, FILE *f, size_t total);
-/* On a TTY: redraw one line; otherwise print only when finished is non-NULL. */
+/* On a TTY: redraw one line "[done/total] running N, elapsed 12s, ETA 30s"
+ * (only when its text changed); otherwise print one line per finished
+ * result, "[3/12] PASS mode0-heuristic-reject (8.1 s)", and nothing else. */
 void progress_update(struct progress *p, FILE *f, const struct result *finished);
 void progress_end(struct progress *p, FILE *f);
 

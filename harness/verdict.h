@@ -17,6 +17,7 @@
 #include "path.h"
 
 #define OBS_MAX_EVIDENCE 24
+#define OBS_MAX_SENTENCE 320      /* bytes per evidence sentence, with the NUL */
 
 struct observed {
 	enum oom_path path;
@@ -35,15 +36,27 @@ const char *verdict_name(enum verdict v);
 
 void observed_init(struct observed *o);
 void observed_free(struct observed *o);
+/* Append one sentence (cut at OBS_MAX_SENTENCE, sanitized); past
+ * OBS_MAX_EVIDENCE - 1 sentences one "(further evidence left out)" ends it. */
 void observed_add(struct observed *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Guest text is untrusted: replace invalid UTF-8 bytes, C0 controls and DEL
+ * by '?' in place. */
+void text_sanitize(char *s);
+/* Copy src into dst[len], cut at a UTF-8 boundary, then text_sanitize it. */
+void text_copy(char *dst, size_t len, const char *src);
 
 /* Classify the step under test (the last step) of ev. */
 void classify(const struct evidence *ev, struct observed *obs);
 
 /* ERROR when the VM or the agent failed (no hello, no done, agent error,
  * unexpected panic, missing step, timed out: vm_problem non-NULL), else
- * PASS when observed == expected, else FAIL.  reason explains a non-PASS. */
+ * PASS when observed == expected, else FAIL.  reason explains a non-PASS.
+ *
+ * vm_problem is for host-side failures only (QEMU failed, host timeout, no
+ * record file): a guest panic ends QEMU normally (-no-reboot) and is judged
+ * from ev, so that an expected oom_panic can PASS.  Details: verdict.c. */
 enum verdict judge(enum oom_path expected, const struct observed *obs,
 		   const struct evidence *ev, const char *vm_problem,
 		   char *reason, size_t len);

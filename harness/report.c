@@ -1,0 +1,546 @@
+/* report.c - see report.h
+ *
+ * The results contract (results.json; names never change, keys may be added):
+ *
+ *   [ {
+ *       "scenario":   "mode2-commit-reject",       string
+ *       "vmconfig":   "mode2",                     string
+ *       "kernel":     "6.1.0-56-amd64",            string, null if the guest never said
+ *       "accel":      "tcg",                       "tcg" | "kvm"
+ *       "expected":   { "path": "commit_reject" }, a path name (path.h)
+ *       "observed":   {
+ *           "path":       "commit_reject",         a path name
+ *           "errno":      12,                      int, null when 0
+ *           "signal":     9,                       int, null when 0
+ *           "order":      0,                       int, null when -1
+ *           "constraint": "CONSTRAINT_MEMCG",      string, null when ""
+ *           "victim":     { "pid": 93, "comm": "oomwl" }   or null
+ *       },
+ *       "verdict":    "PASS",                      PASS | FAIL | ERROR | SKIP
+ *       "reason":     "",                          why not PASS; "" for PASS
+ *       "evidence":   [ "vmstat oom_kill +1", ... ],   short sentences
+ *       "duration_s": 8.123,                       number (ms precision), null if unknown
+ *       "dir":        "mode2-commit-reject"        relative to the run directory
+ *   }, ... ]
+ *
+ * Every string is valid UTF-8: guest text has its invalid bytes and control
+ * characters replaced by '?'.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fiu-local.h>
+#include <json-c/json.h>
+
+#include "cleanup.h"
+
+/* A bounded, sanitized copy of a fixed-size field that might (by a bug
+ * elsewhere) lack its NUL. */
+#define FIELD(dst, src) field_copy(dst, sizeof(dst), src, sizeof(src))
+
+static void field_copy(char *dst, size_t dstlen, const char *src, size_t srcmax)
+{
+	size_t n = strnlen(src, srcmax);
+	char tmp[1024];
+
+	if (n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	memcpy(tmp, src, n);
+	tmp[n] = '\0';
+	text_copy(dst, dstlen, tmp);
+}
+
+/* Seconds with the given decimals, without the locale's decimal comma. */
+static void fmt_seconds(char *out, size_t len, double s, int decimals)
+{
+	long long scale = decimals == 3 ? 1000 : 10;
+	long long t;
+
+	if (!isfinite(s) || s < 0 || s > 1e12) {
+		snprintf(out, len, "-");
+		return;
+	}
+	t = llround(s * (double)scale);
+	snprintf(out, len, "%lld.%0*lld", t / scale, decimals, t % scale);
+}
+
+/* ---- results.json ---- */
+
+static struct json_object *jstr(const char *s, size_t max)
+{
+	char tmp[1024];
+
+	field_copy(tmp, sizeof(tmp), s, max);
+	return json_object_new_string(tmp);
+}
+
+#define JSTR(f) jstr(f, sizeof(f))
+#define JSTR_OR_NULL(f) ((f)[0] ? JSTR(f) : NULL)
+
+static struct json_object *jint_or_null(int v, int missing)
+{
+	return v == missing ? NULL : json_object_new_int(v);
+}
+
+static struct json_object *json_observed(const struct observed *o)
+{
+	struct json_object *obs = json_object_new_object(), *victim = NULL;
+
+	json_object_object_add(obs, "path", json_object_new_string(path_name(o->path)));
+	json_object_object_add(obs, "errno", jint_or_null(o->err_no, 0));
+	json_object_object_add(obs, "signal", jint_or_null(o->signal, 0));
+	json_object_object_add(obs, "order", jint_or_null(o->order, -1));
+	json_object_object_add(obs, "constraint", JSTR_OR_NULL(o->constraint));
+	if (o->victim_pid > 0) {
+		victim = json_object_new_object();
+		json_object_object_add(victim, "pid", json_object_new_int(o->victim_pid));
+		json_object_object_add(victim, "comm", JSTR(o->victim_comm));
+	}
+	json_object_object_add(obs, "victim", victim);
+	return obs;
+}
+
+static struct json_object *json_evidence(const struct observed *o)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < o->nevidence && i < OBS_MAX_EVIDENCE; i++)
+		if (o->evidence[i])
+			json_object_array_add(a, jstr(o->evidence[i], OBS_MAX_SENTENCE));
+	return a;
+}
+
+static struct json_object *json_duration(double d)
+{
+	char s[32];
+
+	size_t n;
+
+	fmt_seconds(s, sizeof(s), d, 3);
+	if (s[0] == '-')
+		return NULL;
+	/* "9.400" -> "9.4", "30.000" -> "30.0" */
+	for (n = strlen(s); n > 2 && s[n - 1] == '0' && s[n - 2] != '.'; n--)
+		s[n - 1] = '\0';
+	return json_object_new_double_s(strtod(s, NULL), s);
+}
+
+static struct json_object *json_result(const struct result *r)
+{
+	struct json_object *o = json_object_new_object(), *exp = json_object_new_object();
+
+	json_object_object_add(o, "scenario", JSTR(r->scenario));
+	json_object_object_add(o, "vmconfig", JSTR(r->vmconfig));
+	json_object_object_add(o, "kernel", JSTR_OR_NULL(r->kernel));
+	json_object_object_add(o, "accel", JSTR(r->accel));
+	json_object_object_add(exp, "path", json_object_new_string(path_name(r->expected)));
+	json_object_object_add(o, "expected", exp);
+	json_object_object_add(o, "observed", json_observed(&r->obs));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(r->verdict)));
+	json_object_object_add(o, "reason", JSTR(r->reason));
+	json_object_object_add(o, "evidence", json_evidence(&r->obs));
+	json_object_object_add(o, "duration_s", json_duration(r->duration_s));
+	json_object_object_add(o, "dir", JSTR(r->dir));
+	return o;
+}
+
+void report_json(const struct result *r, size_t n, struct buf *out)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_result(&r[i]));
+	buf_addstr(out, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	buf_addch(out, '\n');
+	json_object_put(arr);
+}
+
+/* ---- junit.xml ----
+ *
+ * Written by hand on purpose: the document has a handful of element types
+ * (testsuites, testsuite, testcase, failure/error/skipped, system-out), and
+ * libxml2's xmlTextWriter would still let the C0 control characters that
+ * XML 1.0 forbids through into the file, from comms and log text the guest
+ * controls.  buf_add_xml() escapes markup and replaces those characters. */
+
+struct counts {
+	size_t pass, fail, error, skip;
+	double time;
+};
+
+static void count(const struct result *r, size_t n, struct counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		switch (r[i].verdict) {
+		case VERDICT_PASS: c->pass++; break;
+		case VERDICT_FAIL: c->fail++; break;
+		case VERDICT_SKIP: c->skip++; break;
+		default: c->error++; break;
+		}
+		if (isfinite(r[i].duration_s) && r[i].duration_s > 0)
+			c->time += r[i].duration_s;
+	}
+}
+
+static void xml_field(struct buf *out, const char *s, size_t max)
+{
+	char tmp[1024];
+
+	field_copy(tmp, sizeof(tmp), s, max);
+	buf_add_xml(out, tmp);
+}
+
+#define XML(out, f) xml_field(out, f, sizeof(f))
+
+static void xml_evidence(struct buf *out, const struct observed *o)
+{
+	for (size_t i = 0; i < o->nevidence && i < OBS_MAX_EVIDENCE; i++) {
+		if (!o->evidence[i])
+			continue;
+		xml_field(out, o->evidence[i], OBS_MAX_SENTENCE);
+		buf_addch(out, '\n');
+	}
+}
+
+static void xml_outcome(struct buf *out, const struct result *r)
+{
+	const char *tag = r->verdict == VERDICT_FAIL ? "failure" :
+			  r->verdict == VERDICT_SKIP ? "skipped" : "error";
+
+	if (r->verdict == VERDICT_PASS)
+		return;
+	buf_addf(out, "      <%s message=\"", tag);
+	XML(out, r->reason);
+	buf_addf(out, "\" type=\"%s\"", verdict_name(r->verdict));
+	if (r->verdict == VERDICT_SKIP) {
+		buf_addstr(out, "/>\n");
+		return;
+	}
+	buf_addstr(out, ">");
+	xml_evidence(out, &r->obs);
+	buf_addf(out, "</%s>\n", tag);
+}
+
+static void xml_system_out(struct buf *out, const struct result *r)
+{
+	buf_addstr(out, "      <system-out>expected: ");
+	buf_addstr(out, path_name(r->expected));
+	buf_addstr(out, "\nobserved: ");
+	buf_addstr(out, path_name(r->obs.path));
+	if (r->obs.victim_pid > 0) {
+		buf_addf(out, "\nvictim: pid %d (", r->obs.victim_pid);
+		XML(out, r->obs.victim_comm);
+		buf_addstr(out, ")");
+	}
+	buf_addstr(out, "\nkernel: ");
+	XML(out, r->kernel);
+	buf_addstr(out, "\ndir: ");
+	XML(out, r->dir);
+	buf_addstr(out, "\nevidence:\n");
+	xml_evidence(out, &r->obs);
+	buf_addstr(out, "</system-out>\n");
+}
+
+static void xml_testcase(struct buf *out, const struct result *r)
+{
+	char t[32];
+
+	fmt_seconds(t, sizeof(t), r->duration_s, 3);
+	buf_addstr(out, "    <testcase name=\"");
+	XML(out, r->scenario);
+	buf_addstr(out, "\" classname=\"oomlab.");
+	XML(out, r->vmconfig);
+	buf_addf(out, "\" time=\"%s\">\n", t[0] == '-' ? "0" : t);
+	xml_outcome(out, r);
+	xml_system_out(out, r);
+	buf_addstr(out, "    </testcase>\n");
+}
+
+static void xml_counts(struct buf *out, size_t n, const struct counts *c)
+{
+	char t[32];
+
+	fmt_seconds(t, sizeof(t), c->time, 3);
+	buf_addf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%s\"",
+		 n, c->fail, c->error, c->skip, t[0] == '-' ? "0" : t);
+}
+
+void report_junit(const struct result *r, size_t n, const char *suite, struct buf *out)
+{
+	struct counts c;
+
+	count(r, n, &c);
+	buf_addstr(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"oomlab\"");
+	xml_counts(out, n, &c);
+	buf_addstr(out, ">\n  <testsuite name=\"");
+	xml_field(out, suite ? suite : "oomlab", 256);
+	buf_addstr(out, "\"");
+	xml_counts(out, n, &c);
+	buf_addstr(out, ">\n");
+	for (size_t i = 0; i < n; i++)
+		xml_testcase(out, &r[i]);
+	buf_addstr(out, "  </testsuite>\n</testsuites>\n");
+}
+
+/* ---- the table ---- */
+
+struct row {
+	char scenario[64], vmconfig[64], expected[32], observed[32], time[32];
+	const char *unit;          /* "s", or "" when time is "-" */
+	const char *verdict;
+};
+
+static void make_row(const struct result *r, struct row *w)
+{
+	FIELD(w->scenario, r->scenario);
+	FIELD(w->vmconfig, r->vmconfig);
+	snprintf(w->expected, sizeof(w->expected), "%s", path_name(r->expected));
+	snprintf(w->observed, sizeof(w->observed), "%s",
+		 r->verdict == VERDICT_SKIP ? "-" : path_name(r->obs.path));
+	fmt_seconds(w->time, sizeof(w->time), r->duration_s, 1);
+	w->unit = w->time[0] == '-' ? "" : "s";
+	w->verdict = verdict_name(r->verdict);
+}
+
+static void widen(int *w, const char *s)
+{
+	int n = (int)strlen(s);
+
+	if (n > *w)
+		*w = n;
+}
+
+void report_table(FILE *f, const struct result *r, size_t n)
+{
+	int w[5] = { 8, 8, 8, 8, 7 };   /* the header words */
+	struct counts c;
+	struct row row;
+
+	for (size_t i = 0; i < n; i++) {
+		make_row(&r[i], &row);
+		widen(&w[0], row.scenario);
+		widen(&w[1], row.vmconfig);
+		widen(&w[2], row.expected);
+		widen(&w[3], row.observed);
+	}
+	fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "SCENARIO", w[1], "VMCONFIG",
+		w[2], "EXPECTED", w[3], "OBSERVED", w[4], "VERDICT", "TIME");
+	for (size_t i = 0; i < n; i++) {
+		make_row(&r[i], &row);
+		fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-*s  %s%s\n", w[0], row.scenario, w[1],
+			row.vmconfig, w[2], row.expected, w[3], row.observed, w[4], row.verdict,
+			row.time, row.unit);
+	}
+	count(r, n, &c);
+	fprintf(f, "%zu passed, %zu failed, %zu errors, %zu skipped\n", c.pass, c.fail, c.error,
+		c.skip);
+	for (size_t i = 0; i < n; i++) {
+		char reason[sizeof(r[i].reason)], dir[sizeof(r[i].dir)];
+
+		if (r[i].verdict == VERDICT_PASS)
+			continue;
+		make_row(&r[i], &row);
+		FIELD(reason, r[i].reason);
+		FIELD(dir, r[i].dir);
+		fprintf(f, "%s %s: %s%s%s%s\n", row.verdict, row.scenario,
+			reason[0] ? reason : "(no reason given)", dir[0] ? " (see " : "", dir,
+			dir[0] ? "/)" : "");
+	}
+}
+
+int report_exit_status(const struct result *r, size_t n)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].verdict == VERDICT_FAIL && status < 1)
+			status = 1;
+		else if (r[i].verdict != VERDICT_PASS && r[i].verdict != VERDICT_SKIP &&
+			 r[i].verdict != VERDICT_FAIL)
+			status = 2;
+	}
+	return status;
+}
+
+/* ---- writing files ---- */
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n;
+
+		fiu_return_on("oomlab/report/write", (errno = ENOSPC, -1));
+		n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int sync_fd(int fd)
+{
+	fiu_return_on("oomlab/report/fsync", (errno = EIO, -1));
+	return fsync(fd);
+}
+
+static int rename_file(const char *from, const char *to)
+{
+	fiu_return_on("oomlab/report/rename", (errno = EXDEV, -1));
+	return rename(from, to);
+}
+
+/* Make the rename durable; best effort, the file is already in place. */
+static void sync_parent(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash;
+	int fd;
+
+	if (!dir)
+		abort();
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, struct buf *err)
+{
+	_cleanup_buf_ struct buf tmp = BUF_INIT;
+	_cleanup_close_ int fd = -1;
+	const char *what = "create a temporary file for";
+	int e;
+
+	buf_addf(&tmp, "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp.s, O_CLOEXEC);
+	if (fd < 0)
+		goto fail_nofile;
+	what = "write";
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0)
+		goto fail;
+	what = "sync";
+	if (sync_fd(fd) < 0)
+		goto fail;
+	if (close(TAKE_FD(fd)) < 0)
+		goto fail;
+	what = "rename the temporary file onto";
+	if (rename_file(tmp.s, path) < 0)
+		goto fail;
+	sync_parent(path);
+	return 0;
+fail:
+	e = errno;
+	unlink(tmp.s);
+	errno = e;
+fail_nofile:
+	buf_addf(err, "cannot %s %s: %s", what, path, strerror(errno));
+	return -1;
+}
+
+/* ---- progress ---- */
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void progress_init(struct progress *p, FILE *f, size_t total)
+{
+	memset(p, 0, sizeof(*p));
+	p->tty = isatty(fileno(f)) == 1;
+	p->total = total;
+	p->start = mono_s();
+}
+
+static void fmt_secs(char *out, size_t len, long long s)
+{
+	if (s >= 60)
+		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
+	else
+		snprintf(out, len, "%llds", s);
+}
+
+static void status_line(const struct progress *p, char *line, size_t len)
+{
+	double el = mono_s() - p->start;
+	long long el_s = el > 0 ? (long long)el : 0;
+	size_t done = p->done > p->total ? p->total : p->done;
+	char e[32], eta[32];
+
+	fmt_secs(e, sizeof(e), el_s);
+	if (done)
+		fmt_secs(eta, sizeof(eta), el_s * (long long)(p->total - done) / (long long)done);
+	else
+		snprintf(eta, sizeof(eta), "?");
+	snprintf(line, len, "[%zu/%zu] running %zu, elapsed %s, ETA %s", done, p->total,
+		 p->running, e, eta);
+}
+
+static void redraw(struct progress *p, FILE *f, const char *line)
+{
+	if (!strcmp(line, p->shown))
+		return;
+	fprintf(f, "\r%s\033[K", line);
+	fflush(f);
+	snprintf(p->shown, sizeof(p->shown), "%s", line);
+	p->last_len = strlen(line);
+}
+
+void progress_update(struct progress *p, FILE *f, const struct result *finished)
+{
+	char line[sizeof(p->shown)];
+
+	if (finished)
+		p->done++;
+	if (p->tty) {
+		status_line(p, line, sizeof(line));
+		redraw(p, f, line);
+		return;
+	}
+	if (finished) {
+		struct row row;
+
+		make_row(finished, &row);
+		fprintf(f, "[%zu/%zu] %s %s (%s%s%s)\n", p->done, p->total, row.verdict,
+			row.scenario, row.time, row.unit[0] ? " " : "", row.unit);
+		fflush(f);
+	}
+}
+
+void progress_end(struct progress *p, FILE *f)
+{
+	char e[32];
+
+	if (!p->tty || !p->last_len)
+		return;
+	fmt_secs(e, sizeof(e), (long long)(mono_s() - p->start));
+	fprintf(f, "\r[%zu/%zu] finished in %s\033[K\n", p->done, p->total, e);
+	fflush(f);
+	p->last_len = 0;
+	p->shown[0] = '\0';
+}

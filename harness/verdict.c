@@ -1,0 +1,641 @@
+/* verdict.c - see verdict.h
+ *
+ * Kernel facts this file relies on (checked against Linux 6.1 and mainline):
+ *
+ * - mm/oom_kill.c __oom_kill_process(): every OOM kill, global or memcg,
+ *   does count_vm_event(OOM_KILL) (/proc/vmstat oom_kill) and
+ *   memcg_memory_event_mm(mm, MEMCG_OOM_KILL) on the VICTIM's cgroup, then
+ *   prints "%s: Killed process %d (%s) ..." where %s is "Out of memory" for
+ *   out_of_memory() of the machine and "Memory cgroup out of memory" for
+ *   mem_cgroup_out_of_memory() (mm/memcontrol.c).  So memory.events oom_kill
+ *   rising only says a task of the cgroup was killed by ANY OOM killer
+ *   (Documentation/admin-guide/cgroup-v2.rst: "killed by any kind of OOM
+ *   killer"); it does not tell a memcg OOM from a global one.  What does is
+ *   the kill line's prefix, the summary's constraint (dump_oom_summary():
+ *   "oom-kill:constraint=CONSTRAINT_MEMCG,...") and memory.events "oom",
+ *   which only mem_cgroup_oom() (and memory_max_write()) in mm/memcontrol.c
+ *   raise, i.e. only when a cgroup reached its limit.
+ * - mm/oom_kill.c dump_header(): "%s invoked oom-killer: gfp_mask=%#x(%pGg),
+ *   order=%d, oom_score_adj=%hd"; check_panic_on_oom(): panic("Out of memory:
+ *   %s panic_on_oom is enabled\n", "compulsory"|"system-wide").
+ * - mm/util.c __vm_enough_memory() (called for every private writable mmap
+ *   through security_vm_enough_memory_mm()):
+ *     OVERCOMMIT_ALWAYS (1): return 0, never refuses;
+ *     OVERCOMMIT_GUESS (0), since 5.2: refuse when
+ *       pages > totalram_pages() + total_swap_pages, i.e. one request larger
+ *       than MemTotal + SwapTotal (fs/proc/meminfo.c prints exactly those);
+ *     OVERCOMMIT_NEVER (2): allowed = vm_commit_limit() (CommitLimit), minus
+ *       admin_reserve_kbytes without CAP_SYS_ADMIN, minus
+ *       min(total_vm / 32, user_reserve_kbytes); the request, already added
+ *       to vm_committed_as (Committed_AS), must stay below allowed.
+ *   On refusal the mmap fails with ENOMEM and the kernel warns (ratelimited)
+ *   "__vm_enough_memory: pid: %d, comm: %s, not enough memory for the
+ *   allocation" (6.1 does, as the fixtures in tests/fixtures/vm/6.1 show);
+ *   6.8+ adds "bytes: %lu " before "not enough".
+ */
+#include "verdict.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "klog.h"
+
+#define PAGE_KB 4LL      /* x86-64 guests: 4 KiB pages */
+
+static const char *const verdict_names[] = {
+	[VERDICT_PASS] = "PASS",
+	[VERDICT_FAIL] = "FAIL",
+	[VERDICT_ERROR] = "ERROR",
+	[VERDICT_SKIP] = "SKIP",
+};
+
+const char *verdict_name(enum verdict v)
+{
+	return (unsigned)v < ARRAY_SIZE(verdict_names) ? verdict_names[v] : "ERROR";
+}
+
+/* Length of the valid UTF-8 sequence at s (not overlong, no surrogate), or
+ * 0.  Stops at a NUL, which is never a continuation byte. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void text_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (!n || *p < 0x20 || *p == 0x7f) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
+void text_copy(char *dst, size_t len, const char *src)
+{
+	size_t n;
+
+	if (!len)
+		return;
+	n = strlen(src);
+	if (n >= len) {
+		n = len - 1;
+		/* Do not cut a UTF-8 sequence in two. */
+		while (n && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	text_sanitize(dst);
+}
+
+void observed_init(struct observed *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = PATH_UNKNOWN;
+	o->order = -1;
+}
+
+void observed_free(struct observed *o)
+{
+	for (size_t i = 0; i < o->nevidence && i < OBS_MAX_EVIDENCE; i++)
+		free(o->evidence[i]);
+	observed_init(o);
+}
+
+void observed_add(struct observed *o, const char *fmt, ...)
+{
+	char line[OBS_MAX_SENTENCE];
+	va_list ap;
+	int n;
+
+	if (o->nevidence >= OBS_MAX_EVIDENCE)
+		return;
+	if (o->nevidence == OBS_MAX_EVIDENCE - 1) {
+		snprintf(line, sizeof(line), "(further evidence left out)");
+	} else {
+		va_start(ap, fmt);
+		n = vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n >= sizeof(line)) {
+			size_t cut = sizeof(line) - 4;
+
+			while (cut && ((unsigned char)line[cut] & 0xc0) == 0x80)
+				cut--;
+			memcpy(line + cut, "...", 4);
+		}
+	}
+	text_sanitize(line);
+	o->evidence[o->nevidence] = strdup(line);
+	if (!o->evidence[o->nevidence])
+		abort();
+	o->nevidence++;
+}
+
+/* ---- what the kernel log and the counters of the step say ---- */
+
+struct oom_scan {
+	long long vm_kills;   /* /proc/vmstat oom_kill delta */
+	long long cg_kills;   /* memory.events oom_kill delta */
+	long long cg_ooms;    /* memory.events oom delta */
+	size_t nkilled;
+	struct klog_killed killed;       /* the first kill line */
+	bool have_invoked, have_summary, have_enough, have_select, have_memcg_task;
+	struct klog_invoked invoked;
+	struct klog_oom_summary summary;
+	struct klog_vm_enough enough;
+	struct klog_kill_select select;  /* before 5.3: "...: Kill process N (c) score" */
+	struct klog_memcg_task memcg_task; /* before 5.0: "Task in A killed as a result of limit of B" */
+};
+
+static long long counter_delta(const struct step_evidence *st, long long before, long long after)
+{
+	if (!st->ended || before < 0 || after < 0 || after < before)
+		return 0;
+	return after - before;
+}
+
+static void scan_line(const char *msg, struct oom_scan *s)
+{
+	struct klog_killed k;
+
+	if (klog_parse_killed(msg, &k)) {
+		if (!s->nkilled)
+			s->killed = k;
+		s->nkilled++;
+	} else if (!s->have_invoked && klog_parse_invoked(msg, &s->invoked)) {
+		s->have_invoked = true;
+	} else if (!s->have_summary && klog_parse_oom_summary(msg, &s->summary)) {
+		s->have_summary = true;
+	} else if (!s->have_enough && klog_parse_vm_enough(msg, &s->enough)) {
+		s->have_enough = true;
+	} else if (!s->have_select && klog_parse_kill_select(msg, &s->select)) {
+		s->have_select = true;
+	} else if (!s->have_memcg_task && klog_parse_memcg_task(msg, &s->memcg_task)) {
+		s->have_memcg_task = true;
+	}
+}
+
+static void scan_step(const struct step_evidence *st, struct oom_scan *s)
+{
+	size_t n = st->kmsg ? st->nkmsg : 0;
+
+	memset(s, 0, sizeof(*s));
+	s->vm_kills = counter_delta(st, st->before.oom_kill, st->after.oom_kill);
+	s->cg_kills = counter_delta(st, st->before.memcg_oom_kill, st->after.memcg_oom_kill);
+	s->cg_ooms = counter_delta(st, st->before.memcg_oom, st->after.memcg_oom);
+	if (n > EV_MAX_KMSG)
+		n = EV_MAX_KMSG;
+	for (size_t i = 0; i < n; i++)
+		if (st->kmsg[i].msg)
+			scan_line(klog_strip_prefix(st->kmsg[i].msg), s);
+}
+
+static bool scan_saw_oom(const struct oom_scan *s)
+{
+	return s->vm_kills > 0 || s->cg_kills > 0 || s->nkilled || s->have_invoked ||
+	       s->have_summary || s->have_select;
+}
+
+/* The kill line is about the kill itself, so it decides (before 5.0 it had
+ * no prefix, then the "Kill process" selection line carries it, or "Task in
+ * ... killed as a result of limit of ..." from mem_cgroup_print_oom_info());
+ * then the summary line of the same OOM; only without any line the memcg
+ * "oom" counter. */
+static bool scan_is_memcg(const struct oom_scan *s)
+{
+	if (s->nkilled && !s->killed.bare)
+		return s->killed.memcg;
+	if (s->have_select)
+		return s->select.memcg;
+	if (s->have_memcg_task)
+		return true;
+	if (s->have_summary)
+		return !strcmp(s->summary.constraint, "CONSTRAINT_MEMCG");
+	return s->cg_ooms > 0;
+}
+
+static const char *kill_prefix(const struct klog_killed *k)
+{
+	if (k->bare)
+		return "";
+	if (k->memcg)
+		return "Memory cgroup out of memory: ";
+	return k->allocating_task ? "Out of memory (oom_kill_allocating_task): " : "Out of memory: ";
+}
+
+static void add_kill_lines(const struct oom_scan *s, struct observed *obs)
+{
+	const struct klog_killed *k = &s->killed;
+
+	if (s->have_select)
+		observed_add(obs, "kernel: %sKill process %d (%s) score %lld or sacrifice child",
+			     s->select.memcg ? "Memory cgroup out of memory: " : "Out of memory: ",
+			     s->select.pid, s->select.comm, s->select.score);
+	if (s->have_memcg_task)
+		observed_add(obs, "kernel: Task in %s killed as a result of limit of %s",
+			     s->memcg_task.task_memcg, s->memcg_task.oom_memcg);
+	if (!s->nkilled) {
+		observed_add(obs, "no OOM kill line in the step's kernel log");
+		return;
+	}
+	if (k->anon_rss_kb >= 0)
+		observed_add(obs, "kernel: %sKilled process %d (%s) anon-rss:%lldkB", kill_prefix(k),
+			     k->pid, k->comm, k->anon_rss_kb);
+	else
+		observed_add(obs, "kernel: %sKilled process %d (%s)", kill_prefix(k), k->pid, k->comm);
+	if (s->nkilled > 1)
+		observed_add(obs, "%zu OOM kill lines in the step; the first names the victim",
+			     s->nkilled);
+}
+
+static void add_oom_evidence(const struct oom_scan *s, struct observed *obs)
+{
+	add_kill_lines(s, obs);
+	if (s->have_summary)
+		observed_add(obs, "kernel: oom-kill:constraint=%s%s%s, task=%s, pid=%d",
+			     s->summary.constraint, s->summary.oom_memcg[0] ? ", oom_memcg=" : "",
+			     s->summary.oom_memcg, s->summary.task, s->summary.pid);
+	if (s->have_invoked)
+		observed_add(obs, "kernel: %s invoked oom-killer: gfp_mask=%s%s%s%s, order=%d",
+			     s->invoked.comm, s->invoked.gfp_mask, s->invoked.gfp_flags[0] ? "(" : "",
+			     s->invoked.gfp_flags, s->invoked.gfp_flags[0] ? ")" : "",
+			     s->invoked.order);
+	if (s->vm_kills > 0)
+		observed_add(obs, "vmstat oom_kill +%lld", s->vm_kills);
+	if (s->cg_kills > 0)
+		observed_add(obs, "memory.events oom_kill +%lld", s->cg_kills);
+	if (s->cg_ooms > 0)
+		observed_add(obs, "memory.events oom +%lld (the workload cgroup hit its limit)",
+			     s->cg_ooms);
+}
+
+static void classify_oom(const struct oom_scan *s, struct observed *obs)
+{
+	obs->path = scan_is_memcg(s) ? PATH_MEMCG_OOM_KILL : PATH_GLOBAL_OOM_KILL;
+	if (s->nkilled) {
+		obs->victim_pid = s->killed.pid;
+		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->killed.comm);
+	} else if (s->have_summary) {
+		obs->victim_pid = s->summary.pid;
+		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->summary.task);
+	} else if (s->have_select) {
+		obs->victim_pid = s->select.pid;
+		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->select.comm);
+	}
+	if (s->have_invoked)
+		obs->order = s->invoked.order;
+	if (s->have_summary)
+		text_copy(obs->constraint, sizeof(obs->constraint), s->summary.constraint);
+	add_oom_evidence(s, obs);
+}
+
+/* ---- the panic ---- */
+
+static bool panic_is_oom(const struct evidence *ev)
+{
+	return ev->panic && (strstr(ev->panic_reason, "Out of memory") ||
+			     strstr(ev->panic_reason, "panic_on_oom"));
+}
+
+static void classify_panic(const struct evidence *ev, struct observed *obs)
+{
+	const char *v = kv_get(&ev->effective, "vm.panic_on_oom");
+
+	obs->path = PATH_OOM_PANIC;
+	observed_add(obs, "kernel: Kernel panic - not syncing: %.*s",
+		     (int)strnlen(ev->panic_reason, sizeof(ev->panic_reason)), ev->panic_reason);
+	if (v)
+		observed_add(obs, "vm.panic_on_oom=%s in the guest", v);
+}
+
+/* ---- a refused mmap ---- */
+
+/* A meminfo field before the step, else after setup. */
+static long long pick(long long before, long long boot)
+{
+	return before >= 0 ? before : boot;
+}
+
+#define SNAP(ev, st, f) pick((st)->before.f, (ev)->boot.f)
+
+/* The request in kB as the kernel counts it: whole pages. */
+static long long request_kb(const struct step_evidence *st)
+{
+	long long b = st->wl.bytes;
+
+	if (b < 0 || b > (1LL << 60))
+		return -1;
+	return (b + PAGE_KB * 1024 - 1) / (PAGE_KB * 1024) * PAGE_KB;
+}
+
+static void add_enough_line(const struct oom_scan *s, struct observed *obs)
+{
+	if (s->have_enough && s->enough.bytes >= 0)
+		observed_add(obs, "kernel: __vm_enough_memory: pid: %d, comm: %s, bytes: %lld "
+			     "not enough memory for the allocation",
+			     s->enough.pid, s->enough.comm, s->enough.bytes);
+	else if (s->have_enough)
+		observed_add(obs, "kernel: __vm_enough_memory: pid: %d, comm: %s, "
+			     "not enough memory for the allocation", s->enough.pid, s->enough.comm);
+}
+
+static void classify_mode2(const struct evidence *ev, const struct step_evidence *st,
+			   const struct oom_scan *s, struct observed *obs)
+{
+	long long as = SNAP(ev, st, committed_as_kb), limit = SNAP(ev, st, commit_limit_kb);
+	long long req = request_kb(st);
+	/* A workload that maps chunk after chunk (hog) had already committed
+	 * what it touched since the step's snapshot. */
+	long long had = st->wl.touched > 0 && st->wl.touched < (1LL << 60) ? st->wl.touched / 1024 : 0;
+	char mapped[64] = "";
+
+	obs->path = PATH_COMMIT_REJECT;
+	if (had)
+		snprintf(mapped, sizeof(mapped), " + already mapped %lld kB", had);
+	if (as < 0 || limit < 0 || req < 0)
+		observed_add(obs, "vm.overcommit_memory=2 in the guest; Committed_AS, CommitLimit "
+			     "or the request size was not reported");
+	else if (as + had + req > limit)
+		observed_add(obs, "vm.overcommit_memory=2 in the guest; Committed_AS %lld kB%s + "
+			     "request %lld kB > CommitLimit %lld kB", as, mapped, req, limit);
+	else
+		observed_add(obs, "vm.overcommit_memory=2 in the guest; Committed_AS %lld kB%s + "
+			     "request %lld kB <= CommitLimit %lld kB, within the reserves the "
+			     "kernel also subtracts (user_reserve_kbytes, admin_reserve_kbytes)",
+			     as, mapped, req, limit);
+	add_enough_line(s, obs);
+}
+
+static void classify_mode0(const struct evidence *ev, const struct step_evidence *st,
+			   const struct oom_scan *s, struct observed *obs)
+{
+	long long ram = SNAP(ev, st, mem_total_kb), swap = SNAP(ev, st, swap_total_kb);
+	long long req = request_kb(st);
+
+	add_enough_line(s, obs);
+	if (ram < 0 || swap < 0 || req < 0) {
+		obs->path = PATH_HEURISTIC_REJECT;
+		observed_add(obs, "vm.overcommit_memory=0 in the guest; MemTotal, SwapTotal or the "
+			     "request size was not reported, so the request could not be compared");
+	} else if (req > ram + swap) {
+		obs->path = PATH_HEURISTIC_REJECT;
+		observed_add(obs, "vm.overcommit_memory=0 in the guest; request %lld kB > MemTotal "
+			     "%lld kB + SwapTotal %lld kB", req, ram, swap);
+	} else if (s->have_enough) {
+		obs->path = PATH_HEURISTIC_REJECT;
+		observed_add(obs, "vm.overcommit_memory=0 in the guest; request %lld kB <= MemTotal "
+			     "%lld kB + SwapTotal %lld kB, but the kernel says it refused it",
+			     req, ram, swap);
+	} else {
+		obs->path = PATH_UNKNOWN;
+		observed_add(obs, "vm.overcommit_memory=0 in the guest, but request %lld kB <= "
+			     "MemTotal %lld kB + SwapTotal %lld kB: mode 0 only refuses a request "
+			     "larger than RAM + swap, so this ENOMEM came from elsewhere",
+			     req, ram, swap);
+	}
+}
+
+static void classify_enomem(const struct evidence *ev, const struct step_evidence *st,
+			    const struct oom_scan *s, struct observed *obs)
+{
+	const char *mode = kv_get(&ev->effective, "vm.overcommit_memory");
+
+	if (st->wl.bytes >= 0)
+		observed_add(obs, "mmap of %lld bytes failed with ENOMEM (errno 12)", st->wl.bytes);
+	else
+		observed_add(obs, "mmap failed with ENOMEM (errno 12); its size was not reported");
+	if (!mode) {
+		obs->path = PATH_UNKNOWN;
+		observed_add(obs, "the guest did not report its vm.overcommit_memory");
+	} else if (!strcmp(mode, "2")) {
+		classify_mode2(ev, st, s, obs);
+	} else if (!strcmp(mode, "0")) {
+		classify_mode0(ev, st, s, obs);
+	} else if (!strcmp(mode, "1")) {
+		obs->path = PATH_UNKNOWN;
+		observed_add(obs, "vm.overcommit_memory=1 in the guest: mode 1 never refuses a "
+			     "request for overcommit, so this ENOMEM came from elsewhere "
+			     "(RLIMIT_AS, vm.max_map_count, address space)");
+	} else {
+		obs->path = PATH_UNKNOWN;
+		observed_add(obs, "vm.overcommit_memory=%s in the guest is not a known mode", mode);
+	}
+}
+
+/* ---- nothing, or something else ---- */
+
+static const char *sig_abbrev(int sig)
+{
+	const char *s = sig > 0 && sig < 65 ? sigabbrev_np(sig) : NULL;
+
+	return s ? s : "?";
+}
+
+static const char *errno_name(int e)
+{
+	const char *s = e > 0 ? strerrorname_np(e) : NULL;
+
+	return s ? s : "?";
+}
+
+static void describe_end(const struct step_evidence *st, struct observed *obs)
+{
+	if (!st->ended)
+		observed_add(obs, "the step under test never ended");
+	else if (st->timed_out)
+		observed_add(obs, "the agent killed the workload at the step's timeout");
+	else if (st->exited)
+		observed_add(obs, "the workload exited with code %d", st->exit_code);
+	else
+		observed_add(obs, "the workload was killed by signal %d (SIG%s)", st->signal,
+			     sig_abbrev(st->signal));
+	if (!st->wl.present)
+		observed_add(obs, "the workload printed no result line");
+	else if (!st->wl.ok)
+		observed_add(obs, "%s failed with errno %d (%s)", st->wl.op[0] ? st->wl.op : "the workload",
+			     st->wl.err_no, errno_name(st->wl.err_no));
+}
+
+static bool workload_succeeded(const struct step_evidence *st)
+{
+	return st->ended && st->exited && st->exit_code == 0 && (!st->wl.present || st->wl.ok);
+}
+
+static void classify_no_failure(const struct step_evidence *st, struct observed *obs)
+{
+	obs->path = PATH_NO_FAILURE;
+	if (st->wl.present && st->wl.bytes >= 0 && !strcmp(st->wl.op, "mmap"))
+		observed_add(obs, "mmap of %lld bytes succeeded", st->wl.bytes);
+	else if (st->wl.present && st->wl.bytes >= 0)
+		observed_add(obs, "the workload got all %lld bytes it asked for", st->wl.bytes);
+	if (st->wl.touched >= 0)
+		observed_add(obs, "it touched %lld bytes", st->wl.touched);
+	observed_add(obs, "the workload exited with code 0");
+	if (st->before.oom_kill >= 0 && st->after.oom_kill >= 0)
+		observed_add(obs, "vmstat oom_kill unchanged (%lld)", st->after.oom_kill);
+	observed_add(obs, "no OOM line in the step's kernel log");
+}
+
+static bool is_mmap_enomem(const struct step_evidence *st)
+{
+	return st->wl.present && !st->wl.ok && st->wl.err_no == ENOMEM &&
+	       !strcmp(st->wl.op, "mmap");
+}
+
+void classify(const struct evidence *ev, struct observed *obs)
+{
+	const struct step_evidence *st = ev->nsteps && ev->steps ? &ev->steps[ev->nsteps - 1] : NULL;
+	struct oom_scan s;
+
+	if (st) {
+		obs->err_no = st->wl.present && !st->wl.ok ? st->wl.err_no : 0;
+		obs->signal = st->ended && !st->exited ? st->signal : 0;
+		scan_step(st, &s);
+		if (st->kmsg_truncated)
+			observed_add(obs, "the step's kernel log was cut at %d lines", EV_MAX_KMSG);
+		if (scan_saw_oom(&s)) {
+			classify_oom(&s, obs);
+			return;
+		}
+	}
+	if (panic_is_oom(ev)) {
+		classify_panic(ev, obs);
+		return;
+	}
+	if (!st) {
+		obs->path = PATH_UNKNOWN;
+		observed_add(obs, "no step was recorded");
+	} else if (is_mmap_enomem(st)) {
+		classify_enomem(ev, st, &s, obs);
+	} else if (workload_succeeded(st)) {
+		classify_no_failure(st, obs);
+	} else {
+		obs->path = PATH_UNKNOWN;
+		describe_end(st, obs);
+		observed_add(obs, "no OOM kill: vmstat oom_kill unchanged, no OOM line in the kernel log");
+	}
+}
+
+/* ---- judge ---- */
+
+static void reason_set(char *reason, size_t len, const struct buf *b)
+{
+	text_copy(reason, len, b->s);
+}
+
+/* Why the run cannot be judged, or false.  ERROR (never FAIL) is for what
+ * is the harness's or the VM's fault: a host-side VM problem, no hello, an
+ * agent error, a failed setup step (the guest is not what the vmconfig
+ * says), the step under test missing, a panic that is not the observed
+ * oom_panic, the step never ending or timing out, no done (unless the
+ * observed path is oom_panic, which stops the guest mid-step), and
+ * malformed record lines when they lost the step's end or the observed path
+ * disagrees (the evidence may be partial).  Only a clean run whose observed
+ * path differs from the expected one is a FAIL. */
+static bool run_broken(const struct observed *obs, const struct evidence *ev,
+		       const char *vm_problem, struct buf *why)
+{
+	const struct step_evidence *st = ev->nsteps && ev->steps ? &ev->steps[ev->nsteps - 1] : NULL;
+	bool panic_path = obs->path == PATH_OOM_PANIC;
+
+	if (vm_problem)
+		buf_addf(why, "VM problem: %s", vm_problem);
+	else if (!ev->hello)
+		buf_addstr(why, "the guest agent never said hello");
+	else if (ev->agent_error)
+		buf_addf(why, "the guest agent failed: %s", ev->agent_error);
+	else if (ev->setup_errors.n)
+		buf_addf(why, "guest setup failed: %s: %s", ev->setup_errors.v[0].key,
+			 ev->setup_errors.v[0].value);
+	else if (!st || !st->begun)
+		buf_addstr(why, "the step under test is missing from the record channel");
+	else if (ev->panic && !panic_path)
+		buf_addf(why, "unexpected kernel panic: %.*s",
+			 (int)strnlen(ev->panic_reason, sizeof(ev->panic_reason)), ev->panic_reason);
+	else if (!panic_path && !st->ended)
+		buf_addstr(why, "the step under test never ended");
+	else if (!panic_path && st->timed_out)
+		buf_addstr(why, "the workload did not finish within the step's timeout");
+	else if (!panic_path && !ev->done)
+		buf_addstr(why, "the guest agent never sent done");
+	else
+		return false;
+	if (ev->panic && !strstr(why->s, "panic"))
+		buf_addf(why, " (kernel panic: %.*s)",
+			 (int)strnlen(ev->panic_reason, sizeof(ev->panic_reason)), ev->panic_reason);
+	if (ev->bad_lines)
+		buf_addf(why, "; %zu malformed record lines%s%s", ev->bad_lines,
+			 ev->nerrors && ev->errors[0] ? ", first: " : "",
+			 ev->nerrors && ev->errors[0] ? ev->errors[0] : "");
+	return true;
+}
+
+enum verdict judge(enum oom_path expected, const struct observed *obs,
+		   const struct evidence *ev, const char *vm_problem,
+		   char *reason, size_t len)
+{
+	_cleanup_buf_ struct buf why = BUF_INIT;
+
+	if (len)
+		reason[0] = '\0';
+	if (run_broken(obs, ev, vm_problem, &why)) {
+		reason_set(reason, len, &why);
+		return VERDICT_ERROR;
+	}
+	if (obs->path == expected)
+		return VERDICT_PASS;
+	if (ev->bad_lines) {
+		/* The channel lost lines, so the evidence may be incomplete: not
+		 * the kernel's doing. */
+		buf_addf(&why, "observed %s instead of %s, but %zu record lines were malformed%s%s",
+			 path_name(obs->path), path_name(expected), ev->bad_lines,
+			 ev->nerrors && ev->errors[0] ? ", first: " : "",
+			 ev->nerrors && ev->errors[0] ? ev->errors[0] : "");
+		reason_set(reason, len, &why);
+		return VERDICT_ERROR;
+	}
+	buf_addf(&why, "expected %s, observed %s", path_name(expected), path_name(obs->path));
+	for (size_t i = 0; i < obs->nevidence && i < 3; i++)
+		buf_addf(&why, "%s%s", i ? "; " : ": ", obs->evidence[i]);
+	reason_set(reason, len, &why);
+	return VERDICT_FAIL;
+}
