@@ -33,15 +33,15 @@ struct paths {
 
 static void find_paths(struct paths *p)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], tmp[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n < 0)
 		n = 0;
 	exe[n] = '\0';
 	snprintf(p->bin, sizeof(p->bin), "%s", dirname(exe));
-	snprintf(p->root, sizeof(p->root), "%s", p->bin);
-	snprintf(p->root, sizeof(p->root), "%s", dirname(p->root));
+	snprintf(tmp, sizeof(tmp), "%s", p->bin);
+	snprintf(p->root, sizeof(p->root), "%s", dirname(tmp));
 	snprintf(p->config, sizeof(p->config), "%s/vmconfigs", p->root);
 	snprintf(p->guest, sizeof(p->guest), "%s/guest", p->bin);
 	if (getenv("OOMLAB_GUEST_DIR"))
@@ -204,7 +204,7 @@ static enum accel decide_accel(const struct paths *p, const struct run_args *a,
 	struct vm_spec probe = { 0 };
 	enum accel acc;
 
-	if (a->accel != ACCEL_AUTO || access("/dev/kvm", R_OK | W_OK) < 0)
+	if (a->accel != ACCEL_AUTO)
 		return accel_decide(a->accel, NULL, PROBE_TIMEOUT_S, NULL, why);
 	snprintf(initrd, sizeof(initrd), "%s/probe.cpio", out_dir);
 	snprintf(rec, sizeof(rec), "%s/probe.records", out_dir);
