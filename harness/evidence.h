@@ -18,6 +18,11 @@
 #define EV_MAX_KMSG      4096         /* kernel log lines kept per step */
 #define EV_MAX_STEPS     64
 #define EV_MAX_ERRORS    32
+/* Additions (stage 4): */
+#define EV_MAX_KMSG_MSG  4096         /* bytes kept of one kmsg text (NUL included) */
+#define EV_MAX_ERROR_LEN 256          /* bytes kept of one errors[] entry */
+#define EV_CONSOLE_TAIL_MAX (8 * 1024) /* bytes kept in console_tail */
+#define EV_MAX_KV        256          /* entries of effective, setup_errors, exprs */
 
 /* A few /proc/meminfo fields (kB; -1 when absent) and counters. */
 struct mem_snapshot {
@@ -36,7 +41,15 @@ struct kmsg_line {
 	char *msg;
 };
 
-/* What the workload itself printed (its last JSON result line). */
+/* What the workload itself printed (its last JSON result line).
+ *
+ * Rule: among the step's `wl` records, the LAST whose `data` object has both
+ * an "op" key and a boolean "ok" key is the result: present, op, ok, err_no
+ * (its "errno", 0 when absent) and bytes (its "bytes", -1 when absent) come
+ * from it.  Progress lines ({"op":"touch","touched":N}) have no "ok" and are
+ * not results; `touched` is the "touched" of the last `data` object that has
+ * one (result or progress), so a workload killed mid-way still tells how far
+ * it got.  `text` records (non-JSON output) are ignored. */
 struct wl_result {
 	bool present;
 	char op[32];               /* "mmap", "touch", ... */
@@ -59,6 +72,12 @@ struct step_evidence {
 	struct kmsg_line *kmsg;
 	size_t nkmsg;
 	bool kmsg_truncated;
+	/* Additions (stage 4): */
+	bool timed_out;            /* the agent killed it at the step's timeout */
+	struct kv_list exprs;      /* "size=EXPR" -> bytes (decimal), from begin */
+	int timeout_s;             /* from begin; -1 absent */
+	char *error;               /* the agent could not run the step, or NULL */
+	bool wl_truncated;         /* the agent dropped workload lines */
 };
 
 struct evidence {
@@ -80,14 +99,52 @@ struct evidence {
 	bool panic;
 	char panic_reason[256];
 	char *console_tail;        /* last lines of the console, for ERROR rows */
+	/* Additions (stage 4): */
+	bool boot_kmsg_truncated;  /* more than EV_MAX_KMSG boot lines came */
+	size_t errors_dropped;     /* errors beyond EV_MAX_ERRORS, not kept */
+	int nr_cpus;               /* from facts; -1 unknown */
 };
 
 void evidence_init(struct evidence *ev);
+/* Frees everything and re-initialises ev (so it may be freed twice). */
 void evidence_free(struct evidence *ev);
 
-/* Parse the record channel contents (need not be NUL-terminated). */
+/* Parse the record channel contents (need not be NUL-terminated; may hold
+ * any bytes).  Adds to what ev already holds.  Per record type:
+ *   hello   hello = true, release (truncated to its field)
+ *   setup   when "ok" is false: setup_errors["WHAT:KEY"] (or ["WHAT"]) =
+ *           "ERROR (errno N)"; successful setup records are not kept
+ *   facts   effective[setting] = value as text (a JSON number as its
+ *           digits; null values are skipped), boot = the meminfo fields
+ *           (kB), nr_cpus
+ *   step    begin: begun, argv (the strings joined by one space), exprs,
+ *           timeout_s, before;  end: ended, exited + exit_code (when "exit"
+ *           is a number) or signal (when "signal" is a number), timed_out,
+ *           duration_s (-1 when absent), after; kmsg_truncated also when
+ *           the agent reports kmsg_dropped or kmsg_overwritten > 0 or more
+ *           kmsg_lines than arrived, wl_truncated when wl_dropped > 0;
+ *           error: the first "error" of begin or end
+ *   wl      see struct wl_result
+ *   kmsg    i = -1: boot_kmsg, else steps[i].kmsg; at most EV_MAX_KMSG
+ *           lines each (then *_truncated), texts cut at EV_MAX_KMSG_MSG;
+ *           prio is masked to the level (0-7), -1 when absent
+ *   done    done = true
+ *   error   agent_error = its msg (the first one; later ones go to errors)
+ * effective, setup_errors and each exprs keep at most EV_MAX_KV keys (more
+ * are noted in errors).  Steps: steps[k].index == k and nsteps is one more than the highest index
+ * any record named; an index < 0 (but -1 for kmsg) or >= EV_MAX_STEPS is
+ * refused (errors).  A record for a step never begun is kept all the same
+ * (begun stays false); an end without begin and a second begin are noted in
+ * errors.  A line longer than EV_MAX_LINE, not JSON, holding a NUL byte or
+ * trailing data, or not an object counts in bad_lines and is described in
+ * errors ("line N: ..."); a record of an unknown type or with a missing or
+ * mistyped required field is described in errors only. */
 void evidence_parse_records(struct evidence *ev, const char *data, size_t len);
-/* Scan the console: panics, and keep its tail (tail_lines lines). */
+/* Scan the console: panic/panic_reason from the first "Kernel panic - not
+ * syncing: REASON" line (after klog_strip_prefix), and console_tail = its
+ * last tail_lines lines, at most EV_CONSOLE_TAIL_MAX bytes (cut at a line
+ * start when possible), with '\r' dropped and other control bytes but
+ * '\n' and '\t' shown as '?'.  console_tail is never NULL afterwards. */
 void evidence_scan_console(struct evidence *ev, const char *data, size_t len,
 			   unsigned tail_lines);
 
