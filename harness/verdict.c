@@ -182,6 +182,7 @@ struct oom_scan {
 	struct klog_invoked invoked;
 	struct klog_oom_summary summary;
 	struct klog_vm_enough enough;
+	const char *enough_msg;          /* that line as the kernel printed it */
 	struct klog_kill_select select;  /* before 5.3: "...: Kill process N (c) score" */
 	struct klog_memcg_task memcg_task; /* before 5.0: "Task in A killed as a result of limit of B" */
 };
@@ -207,6 +208,7 @@ static void scan_line(const char *msg, struct oom_scan *s)
 		s->have_summary = true;
 	} else if (!s->have_enough && klog_parse_vm_enough(msg, &s->enough)) {
 		s->have_enough = true;
+		s->enough_msg = msg;
 	} else if (!s->have_select && klog_parse_kill_select(msg, &s->select)) {
 		s->have_select = true;
 	} else if (!s->have_memcg_task && klog_parse_memcg_task(msg, &s->memcg_task)) {
@@ -367,15 +369,12 @@ static long long request_kb(const struct step_evidence *st)
 	return (b + PAGE_KB * 1024 - 1) / (PAGE_KB * 1024) * PAGE_KB;
 }
 
+/* Quoted as printed: the wording differs between versions (6.1 says "no
+ * enough", 6.8+ adds "bytes:"), and a reader must see what the kernel said. */
 static void add_enough_line(const struct oom_scan *s, struct observed *obs)
 {
-	if (s->have_enough && s->enough.bytes >= 0)
-		observed_add(obs, "kernel: __vm_enough_memory: pid: %d, comm: %s, bytes: %lld "
-			     "not enough memory for the allocation",
-			     s->enough.pid, s->enough.comm, s->enough.bytes);
-	else if (s->have_enough)
-		observed_add(obs, "kernel: __vm_enough_memory: pid: %d, comm: %s, "
-			     "not enough memory for the allocation", s->enough.pid, s->enough.comm);
+	if (s->have_enough)
+		observed_add(obs, "kernel: %s", s->enough_msg);
 }
 
 static void classify_mode2(const struct evidence *ev, const struct step_evidence *st,
