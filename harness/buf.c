@@ -175,10 +175,12 @@ int buf_read_file(struct buf *b, const char *path, size_t max, bool *truncated)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s)
+/* Length of the valid UTF-8 sequence at s (not overlong, no surrogate), or
+ * 0.  Stops at a NUL, which is never a continuation byte. */
+size_t utf8_seq(const unsigned char *s)
 {
-	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
 
 	if (s[0] < 0x80)
 		return 1;
@@ -190,10 +192,53 @@ static size_t utf8_len(const unsigned char *s)
 		n = 4;
 	else
 		return 0;
-	for (i = 1; i < n; i++)
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
+}
+
+void text_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (!n || *p < 0x20 || *p == 0x7f) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
+void text_copy(char *dst, size_t len, const char *src)
+{
+	size_t n;
+
+	if (!len)
+		return;
+	n = strlen(src);
+	if (n >= len) {
+		n = len - 1;
+		/* Do not cut a UTF-8 sequence in two. */
+		while (n && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	text_sanitize(dst);
 }
 
 static void add_markup(struct buf *b, const char *s, bool html)
@@ -201,7 +246,7 @@ static void add_markup(struct buf *b, const char *s, bool html)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_seq(p);
 
 		if (!n) {
 			buf_addch(b, '?');

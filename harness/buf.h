@@ -44,6 +44,15 @@ void buf_rtrim(struct buf *b);
  * with errno set.  *truncated (may be NULL) tells whether max cut it short. */
 int buf_read_file(struct buf *b, const char *path, size_t max, bool *truncated);
 
+/* Length of the valid UTF-8 sequence at s (not overlong, no surrogate), or
+ * 0 when it is not valid UTF-8. */
+size_t utf8_seq(const unsigned char *s);
+/* Guest text is untrusted: replace invalid UTF-8 bytes, C0 controls and DEL
+ * by '?' in place. */
+void text_sanitize(char *s);
+/* Copy src into dst[len], cut at a UTF-8 boundary, then text_sanitize it. */
+void text_copy(char *dst, size_t len, const char *src);
+
 /* Append text with XML 1.0 escaping; control characters XML forbids become
  * U+FFFD and invalid UTF-8 bytes become '?'. */
 void buf_add_xml(struct buf *b, const char *s);

@@ -41,12 +41,6 @@ void observed_free(struct observed *o);
 void observed_add(struct observed *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Guest text is untrusted: replace invalid UTF-8 bytes, C0 controls and DEL
- * by '?' in place. */
-void text_sanitize(char *s);
-/* Copy src into dst[len], cut at a UTF-8 boundary, then text_sanitize it. */
-void text_copy(char *dst, size_t len, const char *src);
-
 /* Classify the step under test (the last step) of ev. */
 void classify(const struct evidence *ev, struct observed *obs);
 
