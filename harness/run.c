@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "assess.h"
 #include "cleanup.h"
 #include "evidence.h"
 #include "initramfs.h"
@@ -289,10 +290,7 @@ static void collect_item(struct run *r, struct slot *s, const struct vm_outcome 
 	evidence_scan_console(&ev, con.s, con.len, 40);
 	if (out->timed_out || out->qemu_failed)
 		problem = out->why;
-	if (ev.release[0])
-		snprintf(res->kernel, sizeof(res->kernel), "%s", ev.release);
-	classify(&ev, &res->obs);
-	res->verdict = judge(res->expected, &res->obs, &ev, problem, res->reason, sizeof(res->reason));
+	assess(&r->plan->items[i], &ev, problem, res);
 	res->duration_s = out->wall_s;
 	evidence_free(&ev);
 	finish_item(r, i);
