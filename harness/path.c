@@ -18,6 +18,14 @@ static const struct {
 	[PATH_MEMCG_OOM_KILL] = { "memcg_oom_kill",
 		"a memory cgroup's OOM killer killed a task in that cgroup" },
 	[PATH_OOM_PANIC] = { "oom_panic", "panic_on_oom turned an OOM into a kernel panic" },
+	[PATH_ALLOCATING_TASK_KILL] = { "allocating_task_kill",
+		"oom_kill_allocating_task: the task that asked for memory was killed" },
+	[PATH_OOM_GROUP_KILL] = { "oom_group_kill",
+		"memory.oom.group: every task of the cgroup was killed together" },
+	[PATH_MEMCG_HIGH_THROTTLE] = { "memcg_high_throttle",
+		"memory.high: the cgroup was throttled and reclaimed, nothing was killed" },
+	[PATH_NO_KILLABLE_PANIC] = { "no_killable_panic",
+		"a global OOM found no task it could kill and panicked" },
 };
 
 const char *path_name(enum oom_path p)

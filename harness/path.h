@@ -18,6 +18,10 @@ enum oom_path {
 	PATH_GLOBAL_OOM_KILL,  /* out_of_memory() for the whole machine killed a task */
 	PATH_MEMCG_OOM_KILL,   /* a memory cgroup at its limit killed a task */
 	PATH_OOM_PANIC,        /* panic_on_oom turned the OOM into a panic */
+	PATH_ALLOCATING_TASK_KILL, /* oom_kill_allocating_task: the allocating task was killed */
+	PATH_OOM_GROUP_KILL,   /* memory.oom.group: the whole cgroup was killed */
+	PATH_MEMCG_HIGH_THROTTLE, /* memory.high: throttled and reclaimed, nothing killed */
+	PATH_NO_KILLABLE_PANIC, /* a global OOM found no killable task and panicked */
 	PATH_COUNT
 };
 
