@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "cleanup.h"
+#include "settings_int.h"
 #include "sizeexpr.h"
 #include "../workloads/wl_names.h"
 
@@ -25,7 +24,7 @@ static const char *const workload_names[] = { WL_LIST(WL_NAME) NULL };
 
 static const char *const memcg_files[] = {
 	"memory.max", "memory.high", "memory.low", "memory.min",
-	"memory.swap.max", "memory.swap.high", "memory.oom.group", NULL,
+	"memory.swap.max", "memory.swap.high", "memory.oom.group", "cpuset.mems", "cpuset.cpus", NULL,
 };
 
 /* ---- key/value lists ---- */
@@ -55,6 +54,19 @@ void kv_set(struct kv_list *l, const char *key, const char *value, unsigned line
 	if (!l->v[l->n].key || !l->v[l->n].value)
 		abort();
 	l->n++;
+}
+
+void kv_del(struct kv_list *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i].key, key)) {
+			free(l->v[i].key);
+			free(l->v[i].value);
+			memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(l->v[0]));
+			l->n--;
+			return;
+		}
+	}
 }
 
 const char *kv_get(const struct kv_list *l, const char *key)
@@ -143,7 +155,7 @@ static void add_list(struct buf *b, const char *const *list)
 }
 
 /* Split on blanks into a NULL-terminated strv. */
-static char **split_words(const char *s, size_t *n)
+char **cfg_split_words(const char *s, size_t *n)
 {
 	_cleanup_free_ char *copy = strdup(s);
 	char **v = calloc(strlen(s) / 2 + 2, sizeof(*v));
@@ -158,20 +170,14 @@ static char **split_words(const char *s, size_t *n)
 	return v;
 }
 
-static void strv_free(char **v, size_t n)
+void cfg_strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
 }
 
-/* ---- the INI reader that counts lines ---- */
-
-struct ini_file {
-	FILE *f;
-	unsigned line;         /* line just read */
-	unsigned section_line; /* line of the last [section] header */
-};
+/* ---- the INI reader that counts lines (struct ini_file: settings_int.h) ---- */
 
 static char *count_lines(char *str, int num, void *stream)
 {
@@ -189,20 +195,7 @@ static char *count_lines(char *str, int num, void *stream)
 	return r;
 }
 
-/* State shared by both handlers. */
-struct load {
-	struct oom_config *cfg;
-	struct ini_file in;
-	const char *path;
-	struct buf *err;
-	unsigned nerr;
-	struct vmconfig *vm;   /* vmconfig being read */
-	struct scenario *sc;   /* scenario being read */
-	char section[OOM_NAME_MAX];
-};
-
-static void bad(struct load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bad(struct load *ld, const char *fmt, ...)
+void cfg_bad(struct load *ld, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -226,13 +219,19 @@ static void vm_key(struct load *ld, const char *key, const char *value)
 		vm->description = strdup(value);
 	} else if (!strcmp(key, "memory")) {
 		if (!parse_size(value, &sz) || sz < (64ULL << 20) || sz > (64ULL << 30))
-			bad(ld, "memory: '%s' is not a guest RAM size; write e.g. 256M or 1G (64M to 64G)", value);
+			cfg_bad(ld, "memory: '%s' is not a guest RAM size; write e.g. 256M or 1G (64M to 64G)", value);
 		else
 			vm->memory_bytes = sz;
 	} else if (!strcmp(key, "cpus")) {
 		if (!parse_uint(value, 1, 64, &vm->cpus))
-			bad(ld, "cpus: '%s' is not a CPU count; write a number from 1 to 64", value);
+			cfg_bad(ld, "cpus: '%s' is not a CPU count; write a number from 1 to 64", value);
 	} else if (!strcmp(key, "swap")) {
+		char v[64];
+
+		snprintf(v, sizeof(v), "%s", value);
+		if (strlen(v) > 4 && v[4] == ':')
+			v[4] = ' ';
+		value = v;
 		if (!strcmp(value, "none")) {
 			vm->swap = SWAP_NONE;
 		} else if (!strncmp(value, "zram ", 5) && parse_size(value + 5, &sz) && sz) {
@@ -242,13 +241,16 @@ static void vm_key(struct load *ld, const char *key, const char *value)
 			vm->swap = SWAP_DISK;
 			vm->swap_bytes = sz;
 		} else {
-			bad(ld, "swap: '%s' is not a swap setting; write none, 'zram SIZE' or 'disk SIZE' (e.g. zram 128M)", value);
+			cfg_bad(ld, "swap: '%s' is not a swap setting; write none, 'zram SIZE' or 'disk SIZE' (e.g. zram 128M)", value);
 		}
 	} else if (!strcmp(key, "append")) {
 		free(vm->append);
 		vm->append = strdup(value);
+	} else if (!strcmp(key, "numa")) {
+		if (!parse_uint(value, 0, 8, &vm->numa_nodes) || vm->numa_nodes == 1)
+			cfg_bad(ld, "numa: '%s' is not a node count; write 0 (no NUMA) or 2 to 8", value);
 	} else {
-		bad(ld, "[vm] %s: unknown key; allowed: description, memory, cpus, swap, append", key);
+		cfg_bad(ld, "[vm] %s: unknown key; allowed: description, memory, cpus, numa, swap, append", key);
 	}
 }
 
@@ -256,16 +258,16 @@ static void vm_sysctl(struct load *ld, const char *key, const char *value)
 {
 	for (const char *p = key; *p; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.') {
-			bad(ld, "[sysctl] '%s': not a sysctl name; write it dotted, e.g. vm.overcommit_memory", key);
+			cfg_bad(ld, "[sysctl] '%s': not a sysctl name; write it dotted, e.g. vm.overcommit_memory", key);
 			return;
 		}
 	}
 	if (!strchr(key, '.') || strstr(key, "..")) {
-		bad(ld, "[sysctl] '%s': not a sysctl name; write it dotted, e.g. vm.overcommit_memory", key);
+		cfg_bad(ld, "[sysctl] '%s': not a sysctl name; write it dotted, e.g. vm.overcommit_memory", key);
 		return;
 	}
 	if (kv_get(&ld->vm->sysctl, key)) {
-		bad(ld, "[sysctl] %s: set twice in this file", key);
+		cfg_bad(ld, "[sysctl] %s: set twice in this file", key);
 		return;
 	}
 	kv_set(&ld->vm->sysctl, key, value, ld->in.line);
@@ -278,19 +280,24 @@ static void vm_memcg(struct load *ld, const char *key, const char *value)
 
 	if (!in_list(memcg_files, key)) {
 		add_list(&allowed, memcg_files);
-		bad(ld, "[memcg] %s: not a memory cgroup file oomlab sets; allowed: %s", key, allowed.s);
+		cfg_bad(ld, "[memcg] %s: not a memory cgroup file oomlab sets; allowed: %s", key, allowed.s);
 		return;
 	}
-	if (!strcmp(key, "memory.oom.group") ? (strcmp(value, "0") && strcmp(value, "1"))
+	if (!strncmp(key, "cpuset.", 7)) {
+		if (!*value || strspn(value, "0123456789,-") != strlen(value)) {
+			cfg_bad(ld, "[memcg] %s: '%s' is not allowed; write a list such as 0 or 0-1", key, value);
+			return;
+		}
+	} else if (!strcmp(key, "memory.oom.group") ? (strcmp(value, "0") && strcmp(value, "1"))
 					     : (strcmp(value, "max") && !parse_size(value, &sz))) {
-		bad(ld, "[memcg] %s: '%s' is not allowed; write %s", key, value,
+		cfg_bad(ld, "[memcg] %s: '%s' is not allowed; write %s", key, value,
 		    !strcmp(key, "memory.oom.group") ? "0 or 1" : "a size such as 64M, or max");
 		return;
 	}
 	kv_set(&ld->vm->memcg, key, value, ld->in.line);
 }
 
-static int vm_handler(void *user, const char *section, const char *key, const char *value)
+int cfg_vm_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct load *ld = user;
 
@@ -301,13 +308,13 @@ static int vm_handler(void *user, const char *section, const char *key, const ch
 	else if (!strcmp(section, "memcg"))
 		vm_memcg(ld, key, value);
 	else
-		bad(ld, "[%s]: unknown section; allowed: [vm], [sysctl], [memcg]", section);
+		cfg_bad(ld, "[%s]: unknown section; allowed: [vm], [sysctl], [memcg]", section);
 	return 1;
 }
 
 /* ---- scenarios ---- */
 
-static struct scenario *scenario_new(struct load *ld, const char *section)
+struct scenario *cfg_scenario_new(struct load *ld, const char *section)
 {
 	struct oom_config *cfg = ld->cfg;
 	struct scenario *sc;
@@ -322,11 +329,12 @@ static struct scenario *scenario_new(struct load *ld, const char *section)
 	sc->file = strdup(ld->path);
 	sc->line = ld->in.section_line;
 	sc->expect = PATH_UNKNOWN;
+	sc->uid = -1;
 	if (!valid_name(section))
-		bad(ld, "[%s]: a scenario name is 1-63 letters, digits, '-', '_' or '.'", section);
+		cfg_bad(ld, "[%s]: a scenario name is 1-63 letters, digits, '-', '_' or '.'", section);
 	for (size_t i = 0; i + 1 < cfg->nsc; i++)
 		if (!strcmp(cfg->sc[i].name, section))
-			bad(ld, "[%s]: scenario defined twice (first at %s:%u)", section,
+			cfg_bad(ld, "[%s]: scenario defined twice (first at %s:%u)", section,
 			    cfg->sc[i].file, cfg->sc[i].line);
 	return sc;
 }
@@ -338,35 +346,35 @@ static void check_run(struct load *ld, struct scenario *sc)
 
 	if (!sc->nrun || !in_list(workload_names, sc->run[0])) {
 		add_list(&allowed, workload_names);
-		bad(ld, "run: '%s' is not a workload; known: %s", sc->nrun ? sc->run[0] : "", allowed.s);
+		cfg_bad(ld, "run: '%s' is not a workload; known: %s", sc->nrun ? sc->run[0] : "", allowed.s);
 		return;
 	}
 	for (size_t i = 1; i < sc->nrun; i++) {
 		const char *eq = strchr(sc->run[i], '=');
 
 		if (!eq || eq == sc->run[i]) {
-			bad(ld, "run: argument '%s' is not key=value", sc->run[i]);
+			cfg_bad(ld, "run: argument '%s' is not key=value", sc->run[i]);
 		} else if (!sizeexpr_check(eq + 1, msg, sizeof(msg))) {
 			allowed.len = 0;
 			add_list(&allowed, sizeexpr_names);
-			bad(ld, "run: argument '%s': %s (sizes are expressions of %s, numbers and units K M G T)",
+			cfg_bad(ld, "run: argument '%s': %s (sizes are expressions of %s, numbers and units K M G T)",
 			    sc->run[i], msg, allowed.s);
 		}
 	}
 }
 
-static void scenario_key(struct load *ld, struct scenario *sc, const char *key, const char *value)
+void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, const char *value)
 {
 	if (!strcmp(key, "description")) {
 		free(sc->description);
 		sc->description = strdup(value);
 	} else if (!strcmp(key, "vmconfig")) {
 		if (!valid_name(value))
-			bad(ld, "vmconfig: '%s' is not a vmconfig name", value);
+			cfg_bad(ld, "vmconfig: '%s' is not a vmconfig name", value);
 		snprintf(sc->vmconfig, sizeof(sc->vmconfig), "%s", value);
 	} else if (!strcmp(key, "run")) {
-		strv_free(sc->run, sc->nrun);
-		sc->run = split_words(value, &sc->nrun);
+		cfg_strv_free(sc->run, sc->nrun);
+		sc->run = cfg_split_words(value, &sc->nrun);
 		check_run(ld, sc);
 	} else if (!strcmp(key, "expect")) {
 		if (!path_from_name(value, &sc->expect) || sc->expect == PATH_UNKNOWN) {
@@ -374,16 +382,23 @@ static void scenario_key(struct load *ld, struct scenario *sc, const char *key, 
 			for (unsigned p = PATH_UNKNOWN + 1; p < PATH_COUNT; p++)
 				buf_addf(&allowed, "%s%s", p > PATH_UNKNOWN + 1 ? ", " : "",
 					 path_name((enum oom_path)p));
-			bad(ld, "expect: '%s' is not a path; known: %s", value, allowed.s);
+			cfg_bad(ld, "expect: '%s' is not a path; known: %s", value, allowed.s);
 		}
 	} else if (!strcmp(key, "tags")) {
-		strv_free(sc->tags, sc->ntags);
-		sc->tags = split_words(value, &sc->ntags);
+		cfg_strv_free(sc->tags, sc->ntags);
+		sc->tags = cfg_split_words(value, &sc->ntags);
 	} else if (!strcmp(key, "timeout")) {
 		if (!parse_uint(value, 1, 3600, &sc->timeout_s))
-			bad(ld, "timeout: '%s' is not a number of seconds from 1 to 3600", value);
+			cfg_bad(ld, "timeout: '%s' is not a number of seconds from 1 to 3600", value);
+	} else if (!strcmp(key, "user")) {
+		unsigned uid;
+
+		if (!parse_uint(value, 0, 65534, &uid))
+			cfg_bad(ld, "user: '%s' is not a uid; write a number such as 1000 (0 is root)", value);
+		else
+			sc->uid = (int)uid;
 	} else {
-		bad(ld, "%s: unknown key; allowed: description, vmconfig, run, expect, tags, timeout", key);
+		cfg_bad(ld, "%s: unknown key; allowed: description, vmconfig, run, expect, tags, timeout, user", key);
 	}
 }
 
@@ -393,15 +408,15 @@ static int scenario_handler(void *user, const char *section, const char *key, co
 
 	if (!ld->sc || strcmp(ld->section, section)) {
 		snprintf(ld->section, sizeof(ld->section), "%s", section);
-		ld->sc = scenario_new(ld, section);
+		ld->sc = cfg_scenario_new(ld, section);
 	}
-	scenario_key(ld, ld->sc, key, value);
+	cfg_scenario_key(ld, ld->sc, key, value);
 	return 1;
 }
 
 /* ---- files and directories ---- */
 
-static int parse_file(struct load *ld, const char *path, ini_handler handler)
+int cfg_parse_file(struct load *ld, const char *path, ini_handler handler)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	int r;
@@ -422,7 +437,7 @@ static int parse_file(struct load *ld, const char *path, ini_handler handler)
 	return 0;
 }
 
-static int ini_names(const char *dir, char ***names, size_t *n)
+int cfg_ini_names(const char *dir, char ***names, size_t *n)
 {
 	struct dirent **ents;
 	int k = scandir(dir, &ents, NULL, alphasort);
@@ -445,28 +460,39 @@ static int ini_names(const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
-static void load_vmconfig(struct load *ld, const char *dir, const char *file)
+struct vmconfig *cfg_vm_new(struct load *ld, const char *name, const char *file)
 {
 	struct oom_config *cfg = ld->cfg;
-	_cleanup_buf_ struct buf path = BUF_INIT;
-	struct vmconfig *vm;
+	struct vmconfig *vm = realloc(cfg->vm, (cfg->nvm + 1) * sizeof(*vm));
 
-	buf_addf(&path, "%s/%s", dir, file);
-	vm = realloc(cfg->vm, (cfg->nvm + 1) * sizeof(*vm));
 	if (!vm)
 		abort();
 	cfg->vm = vm;
 	vm = &cfg->vm[cfg->nvm++];
 	memset(vm, 0, sizeof(*vm));
-	snprintf(vm->name, sizeof(vm->name), "%.*s", (int)(strlen(file) - 4), file);
-	vm->file = strdup(path.s);
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->file = strdup(file);
 	vm->memory_bytes = 256ULL << 20;
 	vm->cpus = 1;
 	ld->vm = vm;
+	if (!valid_name(name) || strlen(name) >= OOM_NAME_MAX)
+		cfg_bad(ld, "a vmconfig name is 1-63 letters, digits, '-', '_' or '.' ('%s')", name);
+	for (size_t i = 0; i + 1 < cfg->nvm; i++)
+		if (!strcmp(cfg->vm[i].name, name))
+			cfg_bad(ld, "vmconfig '%s' defined twice (first in %s)", name, cfg->vm[i].file);
+	return vm;
+}
+
+static void load_vmconfig(struct load *ld, const char *dir, const char *file)
+{
+	_cleanup_buf_ struct buf path = BUF_INIT, name = BUF_INIT;
+
+	buf_addf(&path, "%s/%s", dir, file);
+	buf_add(&name, file, strlen(file) - 4);
+	ld->path = path.s;
 	ld->in.line = 0;
-	if (!valid_name(vm->name))
-		bad(ld, "file name: a vmconfig name is 1-63 letters, digits, '-', '_' or '.' before .ini");
-	parse_file(ld, path.s, vm_handler);
+	cfg_vm_new(ld, name.s, path.s);
+	cfg_parse_file(ld, path.s, cfg_vm_handler);
 }
 
 static void check_scenario(struct load *ld, const struct scenario *sc)
@@ -474,14 +500,12 @@ static void check_scenario(struct load *ld, const struct scenario *sc)
 	ld->path = sc->file;
 	ld->in.line = sc->line;
 	if (!sc->vmconfig[0])
-		bad(ld, "[%s]: no vmconfig; add 'vmconfig = NAME' (a file in %s)", sc->name, ld->cfg->dir);
+		cfg_bad(ld, "[%s]: no vmconfig; add 'vmconfig = NAME' (a file in %s)", sc->name, ld->cfg->dir);
 	else if (!config_vm(ld->cfg, sc->vmconfig))
-		bad(ld, "[%s] vmconfig: no vmconfig '%s'; there is no %s/%s.ini", sc->name, sc->vmconfig,
+		cfg_bad(ld, "[%s] vmconfig: no vmconfig '%s'; there is no %s/%s.ini", sc->name, sc->vmconfig,
 		    ld->cfg->dir, sc->vmconfig);
 	if (!sc->nrun)
-		bad(ld, "[%s]: no run; add e.g. 'run = mmap size=ram+64M'", sc->name);
-	if (sc->expect == PATH_UNKNOWN)
-		bad(ld, "[%s]: no expect; add 'expect = PATH' (see README.md, Paths)", sc->name);
+		cfg_bad(ld, "[%s]: no run; add e.g. 'run = mmap size=ram+64M'", sc->name);
 }
 
 int config_load(const char *dir, struct oom_config *cfg, struct buf *err)
@@ -493,16 +517,16 @@ int config_load(const char *dir, struct oom_config *cfg, struct buf *err)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->dir = strdup(dir);
-	if (ini_names(dir, &names, &n) < 0) {
+	if (cfg_ini_names(dir, &names, &n) < 0) {
 		buf_addf(err, "%s: cannot read the vmconfigs directory: %s\n", dir, strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
 		load_vmconfig(&ld, dir, names[i]);
-	strv_free(names, n);
+	cfg_strv_free(names, n);
 
 	buf_addf(&sdir, "%s/scenarios", dir);
-	if (ini_names(sdir.s, &names, &n) < 0) {
+	if (cfg_ini_names(sdir.s, &names, &n) < 0) {
 		buf_addf(err, "%s: cannot read the scenarios directory: %s\n", sdir.s, strerror(errno));
 		return -1;
 	}
@@ -511,9 +535,10 @@ int config_load(const char *dir, struct oom_config *cfg, struct buf *err)
 
 		buf_addf(&path, "%s/%s", sdir.s, names[i]);
 		ld.sc = NULL;
-		parse_file(&ld, path.s, scenario_handler);
+		cfg_parse_file(&ld, path.s, scenario_handler);
 	}
-	strv_free(names, n);
+	cfg_strv_free(names, n);
+	matrix_load_dir(&ld, dir);
 	for (size_t i = 0; i < cfg->nsc; i++)
 		check_scenario(&ld, &cfg->sc[i]);
 	if (!cfg->nsc && !ld.nerr) {
@@ -539,8 +564,8 @@ void config_free(struct oom_config *cfg)
 
 		free(sc->file);
 		free(sc->description);
-		strv_free(sc->run, sc->nrun);
-		strv_free(sc->tags, sc->ntags);
+		cfg_strv_free(sc->run, sc->nrun);
+		cfg_strv_free(sc->tags, sc->ntags);
 	}
 	free(cfg->vm);
 	free(cfg->sc);

@@ -34,6 +34,7 @@ struct kv_list {
 
 void kv_set(struct kv_list *l, const char *key, const char *value, unsigned line);
 const char *kv_get(const struct kv_list *l, const char *key);
+void kv_del(struct kv_list *l, const char *key);
 void kv_free(struct kv_list *l);
 
 enum swap_kind { SWAP_NONE, SWAP_ZRAM, SWAP_DISK };
@@ -44,11 +45,12 @@ struct vmconfig {
 	char *description;
 	unsigned long long memory_bytes; /* guest RAM */
 	unsigned cpus;
+	unsigned numa_nodes;     /* 0: no NUMA topology; 2..8 nodes */
 	enum swap_kind swap;
 	unsigned long long swap_bytes;
 	char *append;            /* extra kernel command line, may be NULL */
 	struct kv_list sysctl;   /* "vm.overcommit_memory" = "2", in file order */
-	struct kv_list memcg;    /* "memory.max" = "64M"; empty: no workload cgroup */
+	struct kv_list memcg;    /* "memory.max" = "64M", "cpuset.mems" = "0"; empty: no workload cgroup */
 };
 
 struct scenario {
@@ -59,7 +61,8 @@ struct scenario {
 	char vmconfig[OOM_NAME_MAX];
 	char **run;              /* argv of the workload: run[0] is its name */
 	size_t nrun;
-	enum oom_path expect;
+	enum oom_path expect;    /* PATH_UNKNOWN: not declared, the oracle predicts */
+	int uid;                 /* run the workload as this uid (no CAP_SYS_ADMIN); -1: root */
 	char **tags;             /* "default", "smoke", ... */
 	size_t ntags;
 	unsigned timeout_s;      /* 0: the default for the accelerator */
