@@ -148,6 +148,8 @@ static json_object *steps_json(const struct scenario *sc)
 	for (size_t i = 0; i < sc->nrun; i++)
 		json_object_array_add(argv, json_object_new_string(sc->run[i]));
 	json_object_object_add(step, "argv", argv);
+	if (sc->uid >= 0)
+		json_object_object_add(step, "uid", json_object_new_int(sc->uid));
 	json_object_object_add(step, "timeout_s",
 			       json_object_new_int(sc->timeout_s ? (int)sc->timeout_s
 								 : DEFAULT_STEP_TIMEOUT_S));

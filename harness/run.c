@@ -250,6 +250,7 @@ static void start_item(struct run *r, struct slot *s, size_t i)
 	spec.append = append.s;
 	spec.mem_bytes = it->vm->memory_bytes;
 	spec.cpus = it->vm->cpus;
+	spec.numa_nodes = it->vm->numa_nodes;
 	spec.accel = r->o->accel;
 	spec.console_path = console;
 	spec.records_path = records;

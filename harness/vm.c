@@ -56,6 +56,28 @@ static void arg_opt(struct child *c, const char *prefix, const char *value, cons
 	child_arg(c, b.s);
 }
 
+/* N memory-backed NUMA nodes of equal size, CPUs spread round-robin. */
+static void add_numa(struct child *c, const struct vm_spec *spec)
+{
+	unsigned long long mib = (spec->mem_bytes + (1ull << 20) - 1) >> 20;
+	unsigned cpus = spec->cpus ? spec->cpus : 1;
+
+	if (spec->numa_nodes < 2)
+		return;
+	for (unsigned n = 0; n < spec->numa_nodes; n++) {
+		unsigned long long part = mib / spec->numa_nodes +
+					  (n == 0 ? mib % spec->numa_nodes : 0);
+
+		child_arg(c, "-object");
+		child_argf(c, "memory-backend-ram,id=m%u,size=%lluM", n, part);
+		child_arg(c, "-numa");
+		if (n < cpus)
+			child_argf(c, "node,nodeid=%u,memdev=m%u,cpus=%u", n, n, n);
+		else
+			child_argf(c, "node,nodeid=%u,memdev=m%u", n, n);
+	}
+}
+
 int vm_command(const struct vm_spec *spec, struct child *c, struct buf *err)
 {
 	const bool kvm = spec->accel == ACCEL_KVM;
@@ -83,6 +105,7 @@ int vm_command(const struct vm_spec *spec, struct child *c, struct buf *err)
 	child_argf(c, "%lluM", (spec->mem_bytes + (1ull << 20) - 1) >> 20);
 	child_arg(c, "-smp");
 	child_argf(c, "%u", spec->cpus ? spec->cpus : 1);
+	add_numa(c, spec);
 	child_arg(c, "-kernel");
 	child_arg(c, spec->kernel);
 	child_arg(c, "-initrd");

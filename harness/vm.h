@@ -25,6 +25,7 @@ struct vm_spec {
 	const char *append;       /* extra kernel command line, may be NULL */
 	unsigned long long mem_bytes;
 	unsigned cpus;
+	unsigned numa_nodes;      /* 0 or 1: no NUMA; N: RAM split evenly over N nodes */
 	enum accel accel;         /* TCG or KVM, never AUTO here */
 	const char *console_path;
 	const char *records_path;

@@ -85,6 +85,10 @@ void setup_protect(struct agent *ag)
 	 * the controller (Documentation/admin-guide/cgroup-v2.rst). */
 	err = write_text("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
 	rec_setup(ag, "protect", "cgroup.subtree_control", "+memory", -err, NULL);
+	/* cpuset too, for scenarios that confine the workload to NUMA nodes
+	 * (CONSTRAINT_CPUSET); a kernel without it only loses those. */
+	err = write_text("/sys/fs/cgroup/cgroup.subtree_control", "+cpuset");
+	rec_setup(ag, "protect", "cgroup.subtree_control", "+cpuset", -err, NULL);
 	err = mkdir(AGENT_CGROUP, 0755) && errno != EEXIST ? errno : 0;
 	if (!err) {
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
