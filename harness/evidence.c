@@ -78,6 +78,7 @@ static void snapshot_init(struct mem_snapshot *s)
 	s->commit_limit_kb = s->committed_as_kb = -1;
 	s->oom_kill = -1;
 	s->memcg_max = s->memcg_oom = s->memcg_oom_kill = s->memcg_oom_group_kill = -1;
+	s->memcg_high = -1;
 }
 
 void evidence_init(struct evidence *ev)
@@ -199,6 +200,7 @@ static void parse_snapshot(json_object *o, struct mem_snapshot *s)
 	s->memcg_oom = get_ll_or(ev, "oom", -1);
 	s->memcg_oom_kill = get_ll_or(ev, "oom_kill", -1);
 	s->memcg_oom_group_kill = get_ll_or(ev, "oom_group_kill", -1);
+	s->memcg_high = get_ll_or(ev, "high", -1);
 }
 
 /* ---------- steps ---------- */

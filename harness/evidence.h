@@ -32,6 +32,7 @@ struct mem_snapshot {
 	long long oom_kill;        /* /proc/vmstat oom_kill; -1 absent */
 	/* memory.events of the workload cgroup; -1 when there is none */
 	long long memcg_max, memcg_oom, memcg_oom_kill, memcg_oom_group_kill;
+	long long memcg_high;      /* memory.events "high": times over memory.high */
 };
 
 struct kmsg_line {

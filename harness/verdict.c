@@ -119,6 +119,10 @@ struct oom_scan {
 	const char *enough_msg;          /* that line as the kernel printed it */
 	struct klog_kill_select select;  /* before 5.3: "...: Kill process N (c) score" */
 	struct klog_memcg_task memcg_task; /* before 5.0: "Task in A killed as a result of limit of B" */
+	bool have_group;                 /* "Tasks in X are going to be killed due to memory.oom.group set" */
+	char group_memcg[KLOG_TEXT_MAX];
+	long long cg_group_kills;        /* memory.events oom_group_kill delta */
+	long long cg_highs;              /* memory.events high delta */
 };
 
 static long long counter_delta(const struct step_evidence *st, long long before, long long after)
@@ -147,6 +151,8 @@ static void scan_line(const char *msg, struct oom_scan *s)
 		s->have_select = true;
 	} else if (!s->have_memcg_task && klog_parse_memcg_task(msg, &s->memcg_task)) {
 		s->have_memcg_task = true;
+	} else if (!s->have_group && klog_parse_oom_group(msg, s->group_memcg, sizeof(s->group_memcg))) {
+		s->have_group = true;
 	}
 }
 
@@ -158,6 +164,9 @@ static void scan_step(const struct step_evidence *st, struct oom_scan *s)
 	s->vm_kills = counter_delta(st, st->before.oom_kill, st->after.oom_kill);
 	s->cg_kills = counter_delta(st, st->before.memcg_oom_kill, st->after.memcg_oom_kill);
 	s->cg_ooms = counter_delta(st, st->before.memcg_oom, st->after.memcg_oom);
+	s->cg_group_kills = counter_delta(st, st->before.memcg_oom_group_kill,
+					  st->after.memcg_oom_group_kill);
+	s->cg_highs = counter_delta(st, st->before.memcg_high, st->after.memcg_high);
 	if (n > EV_MAX_KMSG)
 		n = EV_MAX_KMSG;
 	for (size_t i = 0; i < n; i++)
@@ -244,9 +253,28 @@ static void add_oom_evidence(const struct oom_scan *s, struct observed *obs)
 			     s->cg_ooms);
 }
 
+/* Which OOM kill: the allocating task (mm/oom_kill.c out_of_memory(), the
+ * "(oom_kill_allocating_task)" message), a whole memory.oom.group
+ * (mm/oom_kill.c oom_kill_process() with mem_cgroup_get_oom_group()), or
+ * one victim of a memcg or of the machine. */
+static enum oom_path oom_kill_path(const struct oom_scan *s, struct observed *obs)
+{
+	if (s->nkilled && s->killed.allocating_task)
+		return PATH_ALLOCATING_TASK_KILL;
+	if (s->have_group || s->cg_group_kills > 0) {
+		if (s->have_group)
+			observed_add(obs, "kernel: Tasks in %s are going to be killed due to "
+				     "memory.oom.group set", s->group_memcg);
+		if (s->cg_group_kills > 0)
+			observed_add(obs, "memory.events oom_group_kill +%lld", s->cg_group_kills);
+		return PATH_OOM_GROUP_KILL;
+	}
+	return scan_is_memcg(s) ? PATH_MEMCG_OOM_KILL : PATH_GLOBAL_OOM_KILL;
+}
+
 static void classify_oom(const struct oom_scan *s, struct observed *obs)
 {
-	obs->path = scan_is_memcg(s) ? PATH_MEMCG_OOM_KILL : PATH_GLOBAL_OOM_KILL;
+	obs->path = oom_kill_path(s, obs);
 	if (s->nkilled) {
 		obs->victim_pid = s->killed.pid;
 		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->killed.comm);
@@ -266,17 +294,25 @@ static void classify_oom(const struct oom_scan *s, struct observed *obs)
 
 /* ---- the panic ---- */
 
+/* mm/oom_kill.c: check_panic_on_oom() panics with "Out of memory: %s
+ * panic_on_oom is enabled"; out_of_memory() with no killable task panics
+ * with "System is deadlocked on memory". */
+static bool panic_is_deadlock(const struct evidence *ev)
+{
+	return ev->panic && strstr(ev->panic_reason, "System is deadlocked on memory");
+}
+
 static bool panic_is_oom(const struct evidence *ev)
 {
 	return ev->panic && (strstr(ev->panic_reason, "Out of memory") ||
-			     strstr(ev->panic_reason, "panic_on_oom"));
+			     strstr(ev->panic_reason, "panic_on_oom") || panic_is_deadlock(ev));
 }
 
 static void classify_panic(const struct evidence *ev, struct observed *obs)
 {
 	const char *v = kv_get(&ev->effective, "vm.panic_on_oom");
 
-	obs->path = PATH_OOM_PANIC;
+	obs->path = panic_is_deadlock(ev) ? PATH_NO_KILLABLE_PANIC : PATH_OOM_PANIC;
 	observed_add(obs, "kernel: Kernel panic - not syncing: %.*s",
 		     (int)strnlen(ev->panic_reason, sizeof(ev->panic_reason)), ev->panic_reason);
 	if (v)
@@ -373,9 +409,11 @@ static void classify_enomem(const struct evidence *ev, const struct step_evidenc
 	const char *mode = kv_get(&ev->effective, "vm.overcommit_memory");
 
 	if (st->wl.bytes >= 0)
-		observed_add(obs, "mmap of %lld bytes failed with ENOMEM (errno 12)", st->wl.bytes);
+		observed_add(obs, "%s of %lld bytes failed with ENOMEM (errno 12)", st->wl.op,
+			     st->wl.bytes);
 	else
-		observed_add(obs, "mmap failed with ENOMEM (errno 12); its size was not reported");
+		observed_add(obs, "%s failed with ENOMEM (errno 12); its size was not reported",
+			     st->wl.op);
 	if (!mode) {
 		obs->path = PATH_UNKNOWN;
 		observed_add(obs, "the guest did not report its vm.overcommit_memory");
@@ -448,10 +486,20 @@ static void classify_no_failure(const struct step_evidence *st, struct observed 
 	observed_add(obs, "no OOM line in the step's kernel log");
 }
 
-static bool is_mmap_enomem(const struct step_evidence *st)
+/* The operations whose ENOMEM is an overcommit decision: each reaches
+ * security_vm_enough_memory_mm() (mm/mmap.c mmap_region, do_brk_flags,
+ * mm/mremap.c vma_to_resize, kernel/fork.c dup_mmap, mm/shmem.c
+ * shmem_acct_size via ipc/shm.c newseg). */
+static bool is_commit_enomem(const struct step_evidence *st)
 {
-	return st->wl.present && !st->wl.ok && st->wl.err_no == ENOMEM &&
-	       !strcmp(st->wl.op, "mmap");
+	static const char *const ops[] = { "mmap", "brk", "mremap", "fork", "shm" };
+
+	if (!st->wl.present || st->wl.ok || st->wl.err_no != ENOMEM)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (!strcmp(st->wl.op, ops[i]))
+			return true;
+	return false;
 }
 
 void classify(const struct evidence *ev, struct observed *obs)
@@ -459,6 +507,10 @@ void classify(const struct evidence *ev, struct observed *obs)
 	const struct step_evidence *st = ev->nsteps && ev->steps ? &ev->steps[ev->nsteps - 1] : NULL;
 	struct oom_scan s;
 
+	if (panic_is_oom(ev)) {
+		classify_panic(ev, obs);
+		return;
+	}
 	if (st) {
 		obs->err_no = st->wl.present && !st->wl.ok ? st->wl.err_no : 0;
 		obs->signal = st->ended && !st->exited ? st->signal : 0;
@@ -470,15 +522,16 @@ void classify(const struct evidence *ev, struct observed *obs)
 			return;
 		}
 	}
-	if (panic_is_oom(ev)) {
-		classify_panic(ev, obs);
-		return;
-	}
 	if (!st) {
 		obs->path = PATH_UNKNOWN;
 		observed_add(obs, "no step was recorded");
-	} else if (is_mmap_enomem(st)) {
+	} else if (is_commit_enomem(st)) {
 		classify_enomem(ev, st, &s, obs);
+	} else if (workload_succeeded(st) && s.cg_highs > 0) {
+		classify_no_failure(st, obs);
+		obs->path = PATH_MEMCG_HIGH_THROTTLE;
+		observed_add(obs, "memory.events high +%lld: the cgroup went over memory.high and "
+			     "was throttled (mm/memcontrol.c mem_cgroup_handle_over_high)", s.cg_highs);
 	} else if (workload_succeeded(st)) {
 		classify_no_failure(st, obs);
 	} else {
