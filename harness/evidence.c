@@ -76,6 +76,7 @@ static void snapshot_init(struct mem_snapshot *s)
 	s->mem_total_kb = s->mem_free_kb = s->mem_available_kb = -1;
 	s->swap_total_kb = s->swap_free_kb = -1;
 	s->commit_limit_kb = s->committed_as_kb = -1;
+	s->hugetlb_kb = s->shmem_kb = s->sreclaimable_kb = s->file_kb = -1;
 	s->oom_kill = -1;
 	s->memcg_max = s->memcg_oom = s->memcg_oom_kill = s->memcg_oom_group_kill = -1;
 	s->memcg_high = -1;
@@ -183,6 +184,12 @@ static void parse_meminfo(json_object *o, struct mem_snapshot *s)
 	s->swap_free_kb = get_ll_or(o, "SwapFree", -1);
 	s->commit_limit_kb = get_ll_or(o, "CommitLimit", -1);
 	s->committed_as_kb = get_ll_or(o, "Committed_AS", -1);
+	s->hugetlb_kb = get_ll_or(o, "Hugetlb", -1);
+	s->shmem_kb = get_ll_or(o, "Shmem", -1);
+	s->sreclaimable_kb = get_ll_or(o, "SReclaimable", -1);
+	s->file_kb = get_ll_or(o, "Cached", -1);
+	if (s->file_kb >= 0)
+		s->file_kb += get_ll_or(o, "Buffers", 0) + get_ll_or(o, "SwapCached", 0);
 }
 
 static void parse_snapshot(json_object *o, struct mem_snapshot *s)
@@ -215,6 +222,8 @@ static void step_init(struct step_evidence *st, int index)
 	snapshot_init(&st->after);
 	st->wl.bytes = -1;
 	st->wl.touched = -1;
+	st->wl.limit_bytes = -1;
+	st->wl.committed_as_kb = -1;
 }
 
 /* The step named by the record's "i", created if need be; NULL (noted in
@@ -380,6 +389,8 @@ static void rec_wl(struct parser *ps, json_object *rec)
 	if (!get_int(data, "errno", &wl->err_no))
 		wl->err_no = 0;
 	wl->bytes = get_ll_or(data, "bytes", -1);
+	wl->limit_bytes = get_ll_or(data, "limit_bytes", -1);
+	wl->committed_as_kb = get_ll_or(data, "committed_as_kb", -1);
 }
 
 /* ---------- kmsg ---------- */

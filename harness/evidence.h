@@ -29,6 +29,9 @@ struct mem_snapshot {
 	long long mem_total_kb, mem_free_kb, mem_available_kb;
 	long long swap_total_kb, swap_free_kb;
 	long long commit_limit_kb, committed_as_kb;
+	/* Only in the boot facts (the facts record has the whole meminfo): */
+	long long hugetlb_kb, shmem_kb, sreclaimable_kb;
+	long long file_kb;         /* Cached + Buffers + SwapCached: NR_FILE_PAGES */
 	long long oom_kill;        /* /proc/vmstat oom_kill; -1 absent */
 	/* memory.events of the workload cgroup; -1 when there is none */
 	long long memcg_max, memcg_oom, memcg_oom_kill, memcg_oom_group_kill;
@@ -58,6 +61,8 @@ struct wl_result {
 	int err_no;                /* 0 when ok */
 	long long bytes;           /* what it asked for, -1 unknown */
 	long long touched;         /* bytes touched before it stopped, -1 unknown */
+	long long limit_bytes;     /* bisect: the largest request granted, -1 unknown */
+	long long committed_as_kb; /* bisect: Committed_AS before its last probe, -1 unknown */
 };
 
 struct step_evidence {
