@@ -7,7 +7,13 @@
  *       "vmconfig":   "mode2",                     string
  *       "kernel":     "6.1.0-56-amd64",            string, null if the guest never said
  *       "accel":      "tcg",                       "tcg" | "kvm"
- *       "expected":   { "path": "commit_reject" }, a path name (path.h)
+ *       "expected":   {
+ *           "path":       "commit_reject",         what the verdict compared with (path.h)
+ *           "declared":   "commit_reject",         the scenario's expect, null if none
+ *           "oracle":     { "path": ..., "margin_kb": -65536, "tolerance_kb": 128,
+ *                           "why": "mode 2: ..." } or null
+ *           "oracle_disagrees": false              declared and predicted differ
+ *       },
  *       "observed":   {
  *           "path":       "commit_reject",         a path name
  *           "errno":      12,                      int, null when 0
@@ -133,6 +139,20 @@ static struct json_object *json_duration(double d)
 	return json_object_new_double_s(strtod(s, NULL), s);
 }
 
+static struct json_object *json_oracle(const struct result *r)
+{
+	struct json_object *o;
+
+	if (!r->oracle.present)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "path", json_object_new_string(path_name(r->oracle.path)));
+	json_object_object_add(o, "margin_kb", json_object_new_int64(r->oracle.margin_kb));
+	json_object_object_add(o, "tolerance_kb", json_object_new_int64(r->oracle.tolerance_kb));
+	json_object_object_add(o, "why", JSTR(r->oracle.why));
+	return o;
+}
+
 static struct json_object *json_result(const struct result *r)
 {
 	struct json_object *o = json_object_new_object(), *exp = json_object_new_object();
@@ -142,6 +162,10 @@ static struct json_object *json_result(const struct result *r)
 	json_object_object_add(o, "kernel", JSTR_OR_NULL(r->kernel));
 	json_object_object_add(o, "accel", JSTR(r->accel));
 	json_object_object_add(exp, "path", json_object_new_string(path_name(r->expected)));
+	json_object_object_add(exp, "declared", r->declared == PATH_UNKNOWN ? NULL :
+			       json_object_new_string(path_name(r->declared)));
+	json_object_object_add(exp, "oracle", json_oracle(r));
+	json_object_object_add(exp, "oracle_disagrees", json_object_new_boolean(r->oracle_disagrees));
 	json_object_object_add(o, "expected", exp);
 	json_object_object_add(o, "observed", json_observed(&r->obs));
 	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(r->verdict)));
@@ -348,6 +372,12 @@ void report_table(FILE *f, const struct result *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char reason[sizeof(r[i].reason)], dir[sizeof(r[i].dir)];
 
+		if (r[i].oracle_disagrees) {
+			FIELD(reason, r[i].oracle.why);
+			fprintf(f, "NOTE %s: the scenario expects %s but the oracle predicts %s (%s): "
+				"the scenario or the model is wrong\n", r[i].scenario,
+				path_name(r[i].declared), path_name(r[i].oracle.path), reason);
+		}
 		if (r[i].verdict == VERDICT_PASS)
 			continue;
 		make_row(&r[i], &row);

@@ -19,7 +19,15 @@ struct result {
 	char vmconfig[64];
 	char kernel[128];          /* guest release; "" if the guest never said */
 	char accel[8];             /* "tcg" or "kvm" */
-	enum oom_path expected;
+	enum oom_path expected;    /* what the verdict compares with */
+	enum oom_path declared;    /* the scenario's own expect, PATH_UNKNOWN if none */
+	struct {                   /* the oracle's prediction (oracle.h) */
+		bool present;
+		enum oom_path path;
+		long long margin_kb, tolerance_kb;
+		char why[256];
+	} oracle;
+	bool oracle_disagrees;     /* declared and predicted differ */
 	struct observed obs;
 	enum verdict verdict;
 	char reason[512];          /* why not PASS; "" for PASS */
