@@ -14,6 +14,7 @@
 #ifndef OOMLAB_ORACLE_H
 #define OOMLAB_ORACLE_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "path.h"
@@ -48,6 +49,9 @@ struct oracle_facts {
 	long long hugetlb_kb;             /* Hugetlb: (all sizes) */
 	/* For the heuristic before 5.2 (mm/util.c of 4.x): */
 	long long file_kb, shmem_kb, sreclaimable_kb, totalreserve_kb;
+	/* KReclaimable (4.20+; 0: unknown): KReclaimable - SReclaimable is the
+	 * NR_KERNEL_MISC_RECLAIMABLE term of the 4.20..5.1 heuristic. */
+	long long kreclaimable_kb;
 };
 
 enum oracle_req_kind {
@@ -63,16 +67,23 @@ struct oracle_request {
 	bool shared;                      /* MAP_SHARED anonymous (shmem) */
 	bool cap_sys_admin;               /* the workload runs with CAP_SYS_ADMIN */
 	long long task_total_vm_kb;       /* the task's size before the request */
+	long long chunk_bytes;            /* REQ_HOG: one mmap per chunk (0: 1 MiB, as wl_hog) */
+	int oom_score_adj;                /* the workload's (the agent sets 0) */
 };
 
 struct oracle_prediction {
 	enum oom_path path;
-	/* How far the request is from the decisive limit, in kB: positive =
-	 * room left below it, negative = how far past it.  Meaningful for the
-	 * overcommit paths; 0 when there is no such limit. */
+	/* How far the request is from the decisive limit, in kB: the largest
+	 * request that limit lets through minus this request, so >= 0 means it
+	 * fits and < 0 is how far past it.  For no_failure, the nearest of the
+	 * limits that apply; 0 when no limit applies (mode 1, untouched).
+	 * Exact for the overcommit paths (up to tolerance_kb); approximate for
+	 * the physical ones (OOM, memory.high), see oracle.c. */
 	long long margin_kb;
-	/* The band within which the kernel may decide either way: the per-CPU
-	 * batch of vm_committed_as (mm/util.c, mm_compute_batch). */
+	/* The band within which the kernel may decide either way: mode 2, the
+	 * per-CPU batch of vm_committed_as (mm/mm_init.c mm_compute_batch) times
+	 * the CPUs; mode 0 before 5.2, the vmstat drift; physical paths, page
+	 * tables plus a slack (plus reclaimable caches for a global OOM). */
 	long long tolerance_kb;
 	long long limit_kb;               /* the limit compared against */
 	char why[256];                    /* one sentence, for evidence and `oomlab oracle` */
@@ -86,5 +97,34 @@ long long oracle_commit_limit_kb(const struct oracle_policy *p, const struct ora
 
 void oracle_predict(const struct oracle_policy *p, const struct oracle_facts *f,
 		    const struct oracle_request *r, struct oracle_prediction *out);
+
+/* vm_committed_as_batch in pages for an overcommit mode (mm/mm_init.c
+ * mm_compute_batch); percpu_counter_read_positive() may lag the true sum by
+ * up to this times nr_cpus. */
+long long oracle_commit_batch_pages(int overcommit_memory, const struct oracle_facts *f);
+
+/* A task as the OOM killer scores it (mm/oom_kill.c oom_badness). */
+struct oracle_task {
+	long long rss_pages;              /* get_mm_rss(): file + anon + shmem resident */
+	long long swapents;               /* MM_SWAPENTS */
+	long long pgtables_bytes;         /* mm_pgtables_bytes() */
+	int oom_score_adj;                /* -1000 .. 1000 */
+	bool unkillable;                  /* init, kthread, MMF_OOM_SKIP or in vfork */
+	bool cap_sys_admin;               /* only used before 4.17 (3% root bonus) */
+};
+
+#define ORACLE_BADNESS_NONE LLONG_MIN /* the kernel's LONG_MIN on LP64 */
+
+/* oom_badness() for the kernel version of f (NULL: the newest): 5.9+
+ * returns ORACLE_BADNESS_NONE for a task that is never chosen, earlier
+ * kernels 0 and at least 1 for an eligible task.  totalpages: see
+ * oracle_oom_totalpages(). */
+long long oracle_badness(const struct oracle_task *t, long long totalpages,
+			 const struct oracle_facts *f);
+
+/* oc->totalpages of an OOM (mm/oom_kill.c constrained_alloc): RAM + swap
+ * for a global OOM, mem_cgroup_get_max() for a memcg OOM. */
+long long oracle_oom_totalpages(const struct oracle_policy *p, const struct oracle_facts *f,
+				bool memcg);
 
 #endif
