@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "cleanup.h"
+#include "commands.h"
 #include "kernel.h"
 #include "plan.h"
 #include "report.h"
@@ -51,6 +52,7 @@ static void find_paths(struct paths *p)
 static const char usage[] =
 	"usage: oomlab run [options] [SELECTOR...]   boot a VM per scenario and judge it\n"
 	"       oomlab list [--config DIR]           scenarios, vmconfigs and paths\n"
+	"       oomlab oracle [--kernel K] [SELECTOR...]  predicted paths and margins, no boot\n"
 	"       oomlab fetch [debian|debian:6.12|PACKAGE]  put a Debian kernel in the cache\n"
 	"       oomlab doctor                        check QEMU, accelerator, kernel cache, guest\n"
 	"\n"
@@ -273,8 +275,10 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	} else if (make_run_dir(p, out, sizeof(out)) < 0) {
 		goto out;
 	}
+	char cache[PATH_MAX];
 	struct run_opts o = { .out_dir = out, .guest_dir = p->guest, .kernel = &k,
-			      .jobs = a.jobs, .append = a.append, .quiet = a.quiet };
+			      .jobs = a.jobs, .append = a.append, .quiet = a.quiet,
+			      .cache_dir = kernel_cache_dir(cache, sizeof(cache), &err) == 0 ? cache : NULL };
 	o.accel = decide_accel(p, &a, &k, out, &why);
 	o.accel_why = why.s;
 	write_run_txt(out, &k, o.accel, why.s, &a);
@@ -412,6 +416,8 @@ int main(int argc, char **argv)
 		return cmd_fetch(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor"))
 		return cmd_doctor(&p);
+	if (!strcmp(argv[1], "oracle"))
+		return cmd_oracle(p.config, argc - 1, argv + 1);
 	fprintf(stderr, "oomlab: unknown command '%s'\n%s", argv[1], usage);
 	return 2;
 }

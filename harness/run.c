@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "evidence.h"
 #include "initramfs.h"
+#include "predict.h"
 #include "spawn.h"
 #include "verdict.h"
 
@@ -270,6 +271,19 @@ fail:
 	fail_item(r, i, err.s);
 }
 
+/* What this boot measured serves `oomlab oracle` later (predict.h). */
+static void save_facts(struct run *r, size_t i, const struct evidence *ev)
+{
+	_cleanup_buf_ struct buf err = BUF_INIT;
+	struct oracle_facts f;
+
+	if (!r->o->cache_dir || !ev->hello || !ev->release[0] || ev->boot.mem_total_kb <= 0)
+		return;
+	predict_facts(ev, &f);
+	if (facts_save(r->o->cache_dir, ev->release, r->plan->items[i].vm, &f, &err) < 0)
+		fprintf(stderr, "oomlab: %s\n", err.s);
+}
+
 /* The VM of slot s is over: gather the evidence and judge. */
 static void collect_item(struct run *r, struct slot *s, const struct vm_outcome *out)
 {
@@ -292,6 +306,7 @@ static void collect_item(struct run *r, struct slot *s, const struct vm_outcome 
 	if (out->timed_out || out->qemu_failed)
 		problem = out->why;
 	assess(&r->plan->items[i], &ev, problem, res);
+	save_facts(r, i, &ev);
 	res->duration_s = out->wall_s;
 	evidence_free(&ev);
 	finish_item(r, i);

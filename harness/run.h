@@ -31,6 +31,7 @@ struct run_opts {
 	unsigned jobs;
 	const char *append;       /* --append: extra kernel command line, or NULL */
 	bool quiet;               /* no progress line */
+	const char *cache_dir;    /* where measured guest facts are kept, or NULL */
 };
 
 /* Runs the plan; *results (*nresults entries, caller frees with
