@@ -51,7 +51,7 @@ static void find_paths(struct paths *p)
 
 static const char usage[] =
 	"usage: oomlab run [options] [SELECTOR...]   boot a VM per scenario and judge it\n"
-	"       oomlab list [--config DIR]           scenarios, vmconfigs and paths\n"
+	"       oomlab list [--config DIR] [--matrix NAME]  scenarios, vmconfigs and paths\n"
 	"       oomlab oracle [--kernel K] [SELECTOR...]  predicted paths and margins, no boot\n"
 	"       oomlab fetch [debian|debian:6.12|PACKAGE]  put a Debian kernel in the cache\n"
 	"       oomlab doctor                        check QEMU, accelerator, kernel cache, guest\n"
@@ -303,16 +303,20 @@ out:
 	return status;
 }
 
-static void list_scenarios(const struct oom_config *cfg)
+/* tag: only scenarios with this tag (NULL: all). */
+static void list_scenarios(const struct oom_config *cfg, const char *tag)
 {
 	printf("%-40s %-16s %-18s %s\n", "SCENARIO", "VMCONFIG", "EXPECT", "TAGS");
 	for (size_t i = 0; i < cfg->nsc; i++) {
 		const struct scenario *sc = &cfg->sc[i];
 		_cleanup_buf_ struct buf tags = BUF_INIT;
 
+		if (tag && !scenario_has_tag(sc, tag))
+			continue;
 		for (size_t t = 0; t < sc->ntags; t++)
 			buf_addf(&tags, "%s%s", t ? "," : "", sc->tags[t]);
-		printf("%-40s %-16s %-18s %s\n", sc->name, sc->vmconfig, path_name(sc->expect), tags.s);
+		printf("%-40s %-16s %-18s %s\n", sc->name, sc->vmconfig,
+		       sc->expect == PATH_UNKNOWN ? "(oracle)" : path_name(sc->expect), tags.s);
 		if (sc->description)
 			printf("    %s\n", sc->description);
 	}
@@ -342,12 +346,25 @@ static int cmd_list(const struct paths *p, int argc, char **argv)
 {
 	struct oom_config cfg;
 	const char *dir = p->config;
+	char tag[OOM_NAME_MAX + 8] = "";
 
-	if (argc >= 3 && !strcmp(argv[1], "--config"))
-		dir = argv[2];
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--config")) {
+			dir = argv[i + 1];
+		} else if (!strcmp(argv[i], "--matrix")) {
+			snprintf(tag, sizeof(tag), "matrix:%s", argv[i + 1]);
+		} else {
+			fprintf(stderr, "oomlab list: %s: allowed: --config DIR, --matrix NAME\n", argv[i]);
+			return 2;
+		}
+	}
 	if (load_config(dir, &cfg) < 0)
 		return 2;
-	list_scenarios(&cfg);
+	list_scenarios(&cfg, tag[0] ? tag : NULL);
+	if (tag[0]) {
+		config_free(&cfg);
+		return 0;
+	}
 	list_vmconfigs(&cfg);
 	printf("\n%-18s %s\n", "PATH", "MEANING");
 	for (unsigned i = PATH_UNKNOWN + 1; i < PATH_COUNT; i++)
