@@ -77,6 +77,8 @@ struct oracle_prediction {
 	 * request that limit lets through minus this request, so >= 0 means it
 	 * fits and < 0 is how far past it.  For no_failure, the nearest of the
 	 * limits that apply; 0 when no limit applies (mode 1, untouched).
+	 * A request of 0 bytes thus gets the headroom: the largest request
+	 * the overcommit check would grant.
 	 * Exact for the overcommit paths (up to tolerance_kb); approximate for
 	 * the physical ones (OOM, memory.high), see oracle.c. */
 	long long margin_kb;

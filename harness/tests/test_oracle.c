@@ -660,6 +660,27 @@ START_TEST(old_heuristic_hog)
 }
 END_TEST
 
+START_TEST(zero_request_gets_the_headroom)
+{
+	struct oracle_facts f = f61();
+	struct oracle_prediction o;
+
+	/* mode 2: 26091 - 513 - 1 = 25577 pages = 102308 kB can be granted */
+	o = run(pol(2), f, mmap_req(0));
+	ck_path(o, PATH_NO_FAILURE);
+	ck_assert_int_eq(o.margin_kb, 102308);
+	/* mode 0: MemTotal + SwapTotal */
+	o = run(pol(0), f, mmap_req(0));
+	ck_assert_int_eq(o.margin_kb, 208732);
+	/* 4.19 mode 0, root: 46374 pages */
+	o = run(pol(0), f419(), mmap_req(0));
+	ck_assert_int_eq(o.margin_kb, 46374 * 4);
+	/* mode 1: no limit */
+	o = run(pol(1), f, mmap_req(0));
+	ck_assert_int_eq(o.margin_kb, 0);
+}
+END_TEST
+
 START_TEST(commit_batch)
 {
 	struct oracle_facts f = f61();
@@ -813,6 +834,7 @@ Suite *suite_oracle(void)
 	tcase_add_test(tc, memory_high);
 	tcase_add_test(tc, mode2_hog_commit_or_oom);
 	tcase_add_test(tc, old_heuristic_hog);
+	tcase_add_test(tc, zero_request_gets_the_headroom);
 	tcase_add_test(tc, commit_batch);
 	tcase_add_test(tc, badness);
 	tcase_add_test(tc, oom_totalpages);
