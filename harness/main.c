@@ -212,7 +212,7 @@ static enum accel decide_accel(const struct paths *p, const struct run_args *a,
 	snprintf(rec, sizeof(rec), "%s/probe.records", out_dir);
 	snprintf(con, sizeof(con), "%s/probe.console", out_dir);
 	if (kernel_cache_dir(cache, sizeof(cache), &err) < 0 ||
-	    run_make_initramfs(initrd, p->guest, "{\"v\":1,\"probe\":true}\n", NULL, 0, &err) < 0) {
+	    run_make_initramfs(initrd, p->guest, "{\"v\":1,\"probe\":true}\n", NULL, 0, NULL, &err) < 0) {
 		buf_addf(why, "TCG: cannot prepare the KVM probe (%s)", err.s);
 		return ACCEL_TCG;
 	}

@@ -15,12 +15,14 @@
 #include "assess.h"
 #include "cleanup.h"
 #include "evidence.h"
+#include "guestfs.h"
 #include "initramfs.h"
 #include "predict.h"
 #include "spawn.h"
 #include "verdict.h"
 
 #define MAX_MODULES 32
+#define STRESS_NG "/usr/bin/stress-ng" /* Debian's, shipped with its libraries */
 #define RECORDS_MAX (32u << 20) /* more than any honest agent writes */
 #define CONSOLE_MAX (8u << 20)
 /* Boot under TCG plus setup: added to the step timeouts for the VM timeout. */
@@ -60,29 +62,19 @@ static int mkdir_p(const char *path)
 }
 
 int run_make_initramfs(const char *path, const char *guest_dir, const char *plan_json,
-		       char *const *ko_paths, size_t nko, struct buf *err)
+		       char *const *ko_paths, size_t nko, const char *program, struct buf *err)
 {
-	struct initramfs_entry e[3 + MAX_MODULES];
-	char init[PATH_MAX], wl[PATH_MAX], dest[MAX_MODULES][PATH_MAX];
-	size_t n = 0;
+	struct guestfs g;
+	int r = 0;
 
-	if (nko > MAX_MODULES) {
-		buf_addf(err, "too many kernel modules (%zu, at most %d)", nko, MAX_MODULES);
-		return -1;
-	}
-	snprintf(init, sizeof(init), "%s/init", guest_dir);
-	snprintf(wl, sizeof(wl), "%s/oomwl", guest_dir);
-	e[n++] = (struct initramfs_entry){ .dest = "init", .src = init, .mode = 0755 };
-	e[n++] = (struct initramfs_entry){ .dest = "bin/oomwl", .src = wl, .mode = 0755 };
-	e[n++] = (struct initramfs_entry){ .dest = "plan.json", .data = plan_json,
-					   .len = strlen(plan_json), .mode = 0644 };
-	for (size_t i = 0; i < nko; i++) {
-		const char *base = strrchr(ko_paths[i], '/');
-
-		snprintf(dest[i], sizeof(dest[i]), "lib/modules/%s", base ? base + 1 : ko_paths[i]);
-		e[n++] = (struct initramfs_entry){ .dest = dest[i], .src = ko_paths[i], .mode = 0644 };
-	}
-	return initramfs_write(path, e, n, err);
+	guestfs_init(&g, guest_dir, plan_json);
+	guestfs_add_modules(&g, ko_paths, nko);
+	if (program)
+		r = guestfs_add_program(&g, program, err);
+	if (r == 0)
+		r = guestfs_write(&g, path, err);
+	guestfs_free(&g);
+	return r;
 }
 
 /* A sparse swap image formatted by mkswap (util-linux) on the host. */
@@ -136,7 +128,8 @@ static int prepare_item(struct run *r, size_t i, struct vm_spec *spec, struct bu
 		goto out;
 	buf_reset(&path);
 	buf_addf(&path, "%s/%s.cpio", r->work, it->sc->name);
-	if (run_make_initramfs(path.s, r->o->guest_dir, plan.s, ko, (size_t)nko, err) < 0)
+	if (run_make_initramfs(path.s, r->o->guest_dir, plan.s, ko, (size_t)nko,
+			       !strcmp(it->sc->run[0], "stress-ng") ? STRESS_NG : NULL, err) < 0)
 		goto out;
 	spec->initrd = strdup(path.s);
 	if (it->vm->swap == SWAP_DISK) {

@@ -43,9 +43,10 @@ int run_plan(const struct plan *p, const struct run_opts *o, struct result **res
 	     size_t *nresults, struct buf *err);
 void run_results_free(struct result *r, size_t n);
 
-/* Build an initramfs holding the agent, the workloads, the modules and a
- * plan document; used for scenarios and for the accelerator probe. */
+/* Build an initramfs holding the agent, the workloads, the modules, a plan
+ * document and optionally a host program with its libraries; used for
+ * scenarios and for the accelerator probe. */
 int run_make_initramfs(const char *path, const char *guest_dir, const char *plan_json,
-		       char *const *ko_paths, size_t nko, struct buf *err);
+		       char *const *ko_paths, size_t nko, const char *program, struct buf *err);
 
 #endif

@@ -344,9 +344,13 @@ static void check_run(struct load *ld, struct scenario *sc)
 	_cleanup_buf_ struct buf allowed = BUF_INIT;
 	char msg[160];
 
+	/* stress-ng takes its own options, passed through unchecked. */
+	if (sc->nrun && !strcmp(sc->run[0], "stress-ng"))
+		return;
 	if (!sc->nrun || !in_list(workload_names, sc->run[0])) {
 		add_list(&allowed, workload_names);
-		cfg_bad(ld, "run: '%s' is not a workload; known: %s", sc->nrun ? sc->run[0] : "", allowed.s);
+		cfg_bad(ld, "run: '%s' is not a workload; known: %s, stress-ng", sc->nrun ? sc->run[0] : "",
+			allowed.s);
 		return;
 	}
 	for (size_t i = 1; i < sc->nrun; i++) {
