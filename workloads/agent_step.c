@@ -3,6 +3,7 @@
  * prints, snapshot again, and send the kernel log lines of the step. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,12 +18,16 @@
 #include "cleanup.h"
 #include "sizeexpr.h"
 
+/* The highest uid a step may ask for (the controller's limit too). */
+#define STEP_MAX_UID 65534
+
 struct step {
 	int i;
 	char *argv[STEP_MAX_ARGS + 2];   /* "/bin/oomwl", resolved args, NULL */
 	size_t argc;
 	json_object *exprs;
 	int timeout_s;
+	int uid;                         /* run the workload as this uid; -1: root */
 	char error[256];
 };
 
@@ -111,6 +116,24 @@ static bool resolve_arg(struct step *st, const char *arg, struct lookup_ctx *ctx
 	return add_arg(st, out);
 }
 
+/* "uid": N (optional): the child drops root for uid and gid N. */
+static bool step_uid(struct step *st, json_object *step)
+{
+	json_object *u;
+	long long v;
+
+	st->uid = -1;
+	if (!json_object_object_get_ex(step, "uid", &u) || !u)
+		return true;
+	v = json_object_is_type(u, json_type_int) ? json_object_get_int64(u) : -1;
+	if (v < 0 || v > STEP_MAX_UID) {
+		snprintf(st->error, sizeof(st->error), "uid is not a number from 0 to %d", STEP_MAX_UID);
+		return false;
+	}
+	st->uid = (int)v;
+	return true;
+}
+
 static bool step_parse(struct step *st, json_object *step)
 {
 	struct lookup_ctx ctx = { read_keyed("/proc/meminfo") };
@@ -147,6 +170,7 @@ static bool step_parse(struct step *st, json_object *step)
 			ok = j == 0 ? add_arg(st, s) : resolve_arg(st, s, &ctx);
 		}
 	}
+	ok = ok && step_uid(st, step);
 	json_object_put(ctx.meminfo);
 	return ok;
 }
@@ -185,13 +209,16 @@ static json_object *argv_json(const struct step *st)
 
 /* In the child, before exec: it joins the workload cgroup and gives up the
  * agent's OOM protection itself, so that none of its memory is charged to
- * or protected like the agent's.  (The agent is single-threaded, so the
+ * or protected like the agent's; with a uid it then drops root (groups,
+ * gid, uid: without CAP_SYS_ADMIN, __vm_enough_memory in mm/util.c keeps
+ * admin_reserve_kbytes back).  (The agent is single-threaded, so the
  * child of fork() may call anything; it keeps to plain system calls.)
  * A failure here prints one JSON line and exits 126 (127: exec failed). */
-static void child_exec(int out, char **argv, bool cgroup)
+static void child_exec(int out, char **argv, bool cgroup, int uid)
 {
 	static const char fail_cg[] = "{\"op\":\"cgroup\",\"ok\":false}\n";
 	static const char fail_adj[] = "{\"op\":\"oom_score_adj\",\"ok\":false}\n";
+	static const char fail_user[] = "{\"op\":\"user\",\"ok\":false}\n";
 	static const char fail_exec[] = "{\"op\":\"exec\",\"ok\":false}\n";
 	char *const envp[] = { NULL };
 	char pid[24];
@@ -207,6 +234,10 @@ static void child_exec(int out, char **argv, bool cgroup)
 	}
 	if (write_text("/proc/self/oom_score_adj", "0")) {
 		(void)!write(STDOUT_FILENO, fail_adj, sizeof(fail_adj) - 1);
+		_exit(126);
+	}
+	if (uid >= 0 && (setgroups(0, NULL) || setgid((gid_t)uid) || setuid((uid_t)uid))) {
+		(void)!write(STDOUT_FILENO, fail_user, sizeof(fail_user) - 1);
 		_exit(126);
 	}
 	execve(argv[0], argv, envp);
@@ -290,7 +321,7 @@ static bool spawn(struct agent *ag, struct step *st, struct outcome *o)
 		return false;
 	}
 	if (pid == 0)
-		child_exec(p[1], st->argv, ag->wl_cgroup);
+		child_exec(p[1], st->argv, ag->wl_cgroup, st->uid);
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	supervise(ag, st, pid, p[0], o);
@@ -354,7 +385,7 @@ static void send_end(struct agent *ag, const struct step *st, const struct outco
 
 void run_step(struct agent *ag, int i, json_object *step)
 {
-	struct step st = { .i = i, .exprs = json_object_new_object() };
+	struct step st = { .i = i, .exprs = json_object_new_object(), .uid = -1 };
 	struct outcome o = { 0 };
 	struct kmsg_stats ks = { 0 };
 	bool ok = step_parse(&st, step);

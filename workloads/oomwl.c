@@ -2,8 +2,10 @@
  * runs it; plus the helpers the stressors share (wl.h).  No libraries
  * beyond libc: the output is a few fixed JSON shapes, written by hand. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,15 +67,121 @@ static void emit_bad_args(const char *what, const char *arg)
 	wl_emit("{\"op\":\"args\",\"ok\":false,\"error\":\"%s: %s\"}", what, esc);
 }
 
-void wl_emit_refused(const char *op, long long bytes, int err, long long touched)
+int wl_bad_args(const char *what, const char *arg)
 {
-	char esc[128], extra[48] = "";
+	emit_bad_args(what, arg);
+	return WL_BADARGS;
+}
+
+void wl_emit_refused_x(const char *op, long long bytes, int err, const char *extra)
+{
+	char esc[128];
 
 	json_inner(esc, sizeof(esc), strerror(err));
+	wl_emit("{\"op\":\"%s\",\"bytes\":%lld,\"ok\":false,\"errno\":%d,\"error\":\"%s\"%s}",
+		op, bytes, err, esc, extra ? extra : "");
+}
+
+void wl_emit_error(const char *op, int err, const char *extra)
+{
+	char esc[128];
+
+	json_inner(esc, sizeof(esc), strerror(err));
+	wl_emit("{\"op\":\"%s\",\"ok\":false,\"errno\":%d,\"error\":\"%s\"%s}", op, err, esc,
+		extra ? extra : "");
+}
+
+void wl_emit_refused(const char *op, long long bytes, int err, long long touched)
+{
+	char extra[48] = "";
+
 	if (touched >= 0)
 		snprintf(extra, sizeof(extra), ",\"touched\":%lld", touched);
-	wl_emit("{\"op\":\"%s\",\"bytes\":%lld,\"ok\":false,\"errno\":%d,\"error\":\"%s\"%s}",
-		op, bytes, err, esc, extra);
+	wl_emit_refused_x(op, bytes, err, extra);
+}
+
+/* A decimal number at the start of s (after blanks), else def. */
+static long long parse_ll_prefix(const char *s, long long def)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return errno || end == s ? def : v;
+}
+
+long long wl_read_ll(const char *path, long long def)
+{
+	char s[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return def;
+	n = read(fd, s, sizeof(s) - 1);
+	close(fd);
+	if (n <= 0)
+		return def;
+	s[n] = '\0';
+	return parse_ll_prefix(s, def);
+}
+
+int wl_get_oom_score_adj(void)
+{
+	return (int)wl_read_ll("/proc/self/oom_score_adj", -1001);
+}
+
+bool wl_size_ok(const char *op, long long size)
+{
+	if (size >= 0 && (unsigned long long)size <= (unsigned long long)SIZE_MAX)
+		return true;
+	wl_emit_refused(op, size, EOVERFLOW, -1);
+	return false;
+}
+
+long long wl_meminfo_kb(const char *field)
+{
+	char buf[8192];
+	size_t flen = strlen(field), n = 0;
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (n < sizeof(buf) - 1) {
+		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	/* Lines are "Name:   123 kB" (fs/proc/meminfo.c). */
+	for (char *line = buf; line;) {
+		char *nl = strchr(line, '\n');
+
+		if (!strncmp(line, field, flen) && line[flen] == ':')
+			return strtoll(line + flen + 1, NULL, 10);
+		line = nl ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+int wl_set_oom_score_adj(int adj)
+{
+	char s[16];
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC), err = 0;
+	int len = snprintf(s, sizeof(s), "%d", adj);
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, (size_t)len) != len)
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
 }
 
 /* A plain decimal number, optionally negative; nothing else. */
@@ -112,11 +220,18 @@ bool wl_parse_args(int argc, char **argv, struct wl_arg *args, size_t n)
 			emit_bad_args("unknown argument", argv[i]);
 			return false;
 		}
-		if (!parse_ll(eq + 1, &v) || v < a->min || v > a->max) {
+		if (a->text) {
+			if (strlen(eq + 1) > WL_TEXT_ARG_MAX) {
+				emit_bad_args("value too long", argv[i]);
+				return false;
+			}
+			*a->text = eq + 1;
+		} else if (!parse_ll(eq + 1, &v) || v < a->min || v > a->max) {
 			emit_bad_args("bad value", argv[i]);
 			return false;
+		} else {
+			*a->value = v;
 		}
-		*a->value = v;
 		a->seen = true;
 	}
 	for (size_t i = 0; i < n; i++)
