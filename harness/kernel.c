@@ -1,4 +1,6 @@
-/* kernel.c - see kernel.h */
+/* kernel.c - see kernel.h: the cache, fetching and unpacking a Debian kernel
+ * package, and a user's kernel (kernel_from_path).  Which package "debian"
+ * or "debian:6.12" stands for is kernel_apt.c's business. */
 #include "kernel.h"
 
 #include <dirent.h>
@@ -16,12 +18,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "kernel_int.h"
 #include "spawn.h"
 
 #define MARKER ".oomlab-complete"
-#define APT_OUT_MAX (1u << 20)
 
-static int set_str(char *dst, size_t len, const char *src, const char *what, struct buf *err)
+int kern_set_str(char *dst, size_t len, const char *src, const char *what, struct buf *err)
 {
 	if ((size_t)snprintf(dst, len, "%s", src) >= len) {
 		buf_addf(err, "%s is too long: %s", what, src);
@@ -113,8 +115,8 @@ static bool find_tool(const char *name, char *out, size_t len)
 	return false;
 }
 
-static int need_tool(const char *name, const char *debpkg, char *out, size_t len,
-		     struct buf *err)
+int kern_need_tool(const char *name, const char *debpkg, char *out, size_t len,
+		   struct buf *err)
 {
 	if (find_tool(name, out, len))
 		return 0;
@@ -124,7 +126,7 @@ static int need_tool(const char *name, const char *debpkg, char *out, size_t len
 }
 
 /* Debian policy 5.6.1: package names are [a-z0-9][a-z0-9+.-]+. */
-static bool valid_pkg_name(const char *s)
+bool kern_valid_pkg_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -139,190 +141,6 @@ static bool valid_pkg_name(const char *s)
 	return true;
 }
 
-static bool have_apt_lists(void)
-{
-	DIR *d = opendir("/var/lib/apt/lists");
-	struct dirent *de;
-	bool found = false;
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d)))
-		found = strstr(de->d_name, "_Packages") != NULL;
-	closedir(d);
-	return found;
-}
-
-/* `apt-cache depends META`: its first "Depends: linux-image-..." target.
- * Returns 0 (found), 1 (apt names none) or -1 (apt-cache could not run). */
-static int apt_depends(const char *meta, char *pkg, size_t len, struct buf *err)
-{
-	char tool[PATH_MAX];
-	_cleanup_buf_ struct buf out = BUF_INIT;
-	char *save = NULL;
-
-	if (need_tool("apt-cache", "apt", tool, sizeof(tool), err) < 0)
-		return -1;
-	const char *argv[] = { tool, "depends", meta, NULL };
-	int rc = run_capture(argv, &out, APT_OUT_MAX, err);
-	if (rc < 0)
-		return -1;
-	if (rc != 0)
-		return 1;
-	for (char *l = strtok_r(out.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *p = l + strspn(l, " \t|");
-
-		if (strncmp(p, "Depends: ", 9))
-			continue;
-		p += 9;
-		p[strcspn(p, " \t")] = '\0';
-		if (!strncmp(p, "linux-image-", 12) && valid_pkg_name(p))
-			return set_str(pkg, len, p, "package name", err);
-	}
-	return 1;
-}
-
-/* Does pkg belong to the series ("6.1" takes 6.1.x, not 6.12.x)? */
-static bool in_series(const char *pkg, const char *series)
-{
-	size_t n;
-
-	if (!series)
-		return true;
-	n = strlen(series);
-	return !strncmp(pkg, "linux-image-", 12) && !strncmp(pkg + 12, series, n) &&
-	       pkg[12 + n] == '.' && pkg[13 + n] >= '0' && pkg[13 + n] <= '9';
-}
-
-static size_t strip_unsigned(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 9 && !strcmp(name + n - 9, "-unsigned") ? n - 9 : n;
-}
-
-/* Is package a newer than b?  Same version: the signed one (what the
- * linux-image-*-amd64 meta-packages name) wins over -unsigned. */
-static bool newer(const char *a, const char *b)
-{
-	char ka[128], kb[128];
-	int c;
-
-	snprintf(ka, sizeof(ka), "%.*s", (int)strip_unsigned(a), a);
-	snprintf(kb, sizeof(kb), "%.*s", (int)strip_unsigned(b), b);
-	c = strverscmp(ka, kb);
-	return c > 0 || (c == 0 && strlen(a) < strlen(b));
-}
-
-/* The newest linux-image-SERIES.N{-ABI,+debN}-amd64[-unsigned] apt knows.
- * Returns 0, 1 (none) or -1. */
-static int apt_newest(const char *series, char *pkg, size_t len, struct buf *err)
-{
-	char tool[PATH_MAX];
-	_cleanup_buf_ struct buf re = BUF_INIT, out = BUF_INIT;
-	char best[128] = "", *save = NULL;
-
-	if (need_tool("apt-cache", "apt", tool, sizeof(tool), err) < 0)
-		return -1;
-	buf_addstr(&re, "^linux-image-");
-	for (const char *s = series; *s; s++)
-		buf_addstr(&re, *s == '.' ? "\\." : (char[]){ *s, 0 });
-	buf_addstr(&re, "\\.[0-9]+(-[0-9]+|\\+deb[0-9]+)-amd64(-unsigned)?$");
-	const char *argv[] = { tool, "search", "--names-only", re.s, NULL };
-	if (run_capture(argv, &out, APT_OUT_MAX, err) < 0)
-		return -1;
-	for (char *l = strtok_r(out.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		l[strcspn(l, " ")] = '\0';
-		if (valid_pkg_name(l) && in_series(l, series) && (!best[0] || newer(l, best)))
-			snprintf(best, sizeof(best), "%s", l);
-	}
-	if (!best[0])
-		return 1;
-	return set_str(pkg, len, best, "package name", err);
-}
-
-struct alias {
-	const char *what, *meta, *series, *record;
-};
-
-static const struct alias aliases[] = {
-	{ "debian", "linux-image-amd64", NULL, "debian" },
-	{ "debian:6.1", "linux-image-amd64", "6.1", "debian-6.1" },
-	{ "debian:6.12", "linux-image-6.12-amd64", "6.12", "debian-6.12" },
-};
-
-static const struct alias *find_alias(const char *what)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
-		if (!strcmp(aliases[i].what, what))
-			return &aliases[i];
-	return NULL;
-}
-
-static bool is_complete(const char *kdir, const char *pkg)
-{
-	char path[PATH_MAX];
-	int n = snprintf(path, sizeof(path), "%s/%s/" MARKER, kdir, pkg);
-
-	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
-}
-
-/* The package an alias named last time (kernels/.alias-RECORD), so that
- * a cached kernel still works when apt cannot answer. */
-static int alias_record(const char *kdir, const struct alias *al, char *pkg, size_t len,
-			bool write)
-{
-	_cleanup_buf_ struct buf path = BUF_INIT, tmp = BUF_INIT, text = BUF_INIT;
-
-	buf_addf(&path, "%s/.alias-%s", kdir, al->record);
-	if (!write) {
-		if (buf_read_file(&text, path.s, 256, NULL) < 0)
-			return -1;
-		buf_rtrim(&text);
-		return valid_pkg_name(text.s) && is_complete(kdir, text.s) ?
-			       (snprintf(pkg, len, "%s", text.s) < (int)len ? 0 : -1) : -1;
-	}
-	buf_addf(&tmp, "%s.tmp", path.s);
-	FILE *f = fopen(tmp.s, "we");
-	if (!f)
-		return -1;
-	fprintf(f, "%s\n", pkg);
-	if (fclose(f) != 0 || rename(tmp.s, path.s) < 0) {
-		unlink(tmp.s);
-		return -1;
-	}
-	return 0;
-}
-
-static int resolve_alias(const struct alias *al, const char *kdir, char *pkg, size_t len,
-			 struct buf *err)
-{
-	_cleanup_buf_ struct buf why = BUF_INIT;
-	int r = apt_depends(al->meta, pkg, len, &why);
-
-	if (r == 0 && al->series && !in_series(pkg, al->series))
-		r = 1;
-	if (r == 1 && al->series)
-		r = apt_newest(al->series, pkg, len, &why);
-	if (r == 0)
-		return 0;
-	if (alias_record(kdir, al, pkg, len, false) == 0) {
-		fprintf(stderr, "oomlab: apt cannot resolve %s (%s); using the cached %s\n", al->what,
-			why.len ? why.s : "no such package", pkg);
-		return 0;
-	}
-	if (r < 0)
-		buf_addf(err, "cannot resolve %s: %s", al->what, why.s);
-	else if (!have_apt_lists())
-		buf_addf(err, "cannot resolve %s: apt has no package lists "
-			 "(/var/lib/apt/lists): run apt-get update as root, then retry", al->what);
-	else
-		buf_addf(err, "cannot resolve %s: apt names no kernel (tried `apt-cache depends %s`%s%s%s); "
-			 "run apt-get update, or name a package (linux-image-...)", al->what, al->meta,
-			 al->series ? " and linux-image-" : "", al->series ? al->series : "",
-			 al->series ? ".*-amd64" : "");
-	return -1;
-}
 
 static double mono_s(void)
 {
@@ -461,18 +279,26 @@ static int tree_fill(const char *root, const char *pkg, struct kernel *k, struct
 	if (find_release(root, k->release, sizeof(k->release), err) < 0)
 		return -1;
 	buf_addf(&p, "%s/boot/vmlinuz-%s", root, k->release);
-	if (set_str(k->image, sizeof(k->image), p.s, "kernel path", err) < 0)
+	if (kern_set_str(k->image, sizeof(k->image), p.s, "kernel path", err) < 0)
 		return -1;
 	buf_reset(&p);
 	buf_addf(&p, "%s/lib/modules/%s", root, k->release);
-	if (set_str(k->modules, sizeof(k->modules), p.s, "modules path", err) < 0)
+	if (kern_set_str(k->modules, sizeof(k->modules), p.s, "modules path", err) < 0)
 		return -1;
 	buf_addstr(&p, "/modules.dep");
 	if (access(p.s, R_OK) < 0) {
 		buf_addf(err, "%s: %s (remove %s to fetch it again)", p.s, strerror(errno), root);
 		return -1;
 	}
-	return set_str(k->package, sizeof(k->package), pkg, "package name", err);
+	return kern_set_str(k->package, sizeof(k->package), pkg, "package name", err);
+}
+
+bool kern_is_complete(const char *kdir, const char *pkg)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s/" MARKER, kdir, pkg);
+
+	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
 }
 
 static int write_marker(const char *root, const char *pkg, struct buf *err)
@@ -496,8 +322,8 @@ static int unpack_pkg(const char *kdir, const char *pkg, const char *dl, struct 
 	char dpkgdeb[PATH_MAX], depmod[PATH_MAX], rel[128];
 	_cleanup_buf_ struct buf deb = BUF_INIT, dest = BUF_INIT, tmp = BUF_INIT, log = BUF_INIT;
 
-	if (need_tool("dpkg-deb", "dpkg", dpkgdeb, sizeof(dpkgdeb), err) < 0 ||
-	    need_tool("depmod", "kmod", depmod, sizeof(depmod), err) < 0 ||
+	if (kern_need_tool("dpkg-deb", "dpkg", dpkgdeb, sizeof(dpkgdeb), err) < 0 ||
+	    kern_need_tool("depmod", "kmod", depmod, sizeof(depmod), err) < 0 ||
 	    find_deb(dl, &deb, err) < 0)
 		return -1;
 	buf_addf(&dest, "%s/%s", kdir, pkg);
@@ -532,7 +358,7 @@ static int fetch_pkg(const char *kdir, const char *pkg, const char *what, struct
 	double t0 = mono_s();
 	int ret = -1;
 
-	if (need_tool("apt-get", "apt", aptget, sizeof(aptget), err) < 0)
+	if (kern_need_tool("apt-get", "apt", aptget, sizeof(aptget), err) < 0)
 		return -1;
 	buf_addf(&dl, "%s/.download-XXXXXX", kdir);
 	if (!mkdtemp(dl.s)) {
@@ -580,13 +406,13 @@ static int lock_kernels(const char *kdir, struct buf *err)
 
 int kernel_fetch_debian(const char *what, struct kernel *k, struct buf *err)
 {
-	const struct alias *al = find_alias(what);
+	const struct kern_alias *al = kern_find_alias(what);
 	char cache[PATH_MAX], pkg[128];
 	_cleanup_buf_ struct buf kdir = BUF_INIT, root = BUF_INIT;
 	_cleanup_close_ int lock = -1;
 
 	memset(k, 0, sizeof(*k));
-	if (!al && (!strncmp(what, "debian:", 7) || !valid_pkg_name(what))) {
+	if (!al && (!strncmp(what, "debian:", 7) || !kern_valid_pkg_name(what))) {
 		buf_addf(err, "unknown kernel '%s': use debian, debian:6.1, debian:6.12 or a Debian "
 			 "package name (linux-image-...)", what);
 		return -1;
@@ -597,18 +423,18 @@ int kernel_fetch_debian(const char *what, struct kernel *k, struct buf *err)
 	if (mkdir_p(kdir.s, err) < 0 || (lock = lock_kernels(kdir.s, err)) < 0)
 		return -1;
 	if (al) {
-		if (resolve_alias(al, kdir.s, pkg, sizeof(pkg), err) < 0)
+		if (kern_resolve_alias(al, kdir.s, pkg, sizeof(pkg), err) < 0)
 			return -1;
 	} else {
 		snprintf(pkg, sizeof(pkg), "%s", what);
 	}
-	if (!is_complete(kdir.s, pkg) && fetch_pkg(kdir.s, pkg, what, err) < 0)
+	if (!kern_is_complete(kdir.s, pkg) && fetch_pkg(kdir.s, pkg, what, err) < 0)
 		return -1;
 	buf_addf(&root, "%s/%s", kdir.s, pkg);
 	if (tree_fill(root.s, pkg, k, err) < 0)
 		return -1;
 	if (al)
-		alias_record(kdir.s, al, pkg, 0, true);
+		kern_alias_record(kdir.s, al, pkg, 0, true);
 	return 0;
 }
 
@@ -674,7 +500,7 @@ int kernel_from_path(const char *image, const char *modules, struct kernel *k, s
 	memset(k, 0, sizeof(*k));
 	if (image_kind(image, k->release, sizeof(k->release), err) < 0)
 		return -1;
-	if (!realpath(image, abs) || set_str(k->image, sizeof(k->image), abs, "path", err) < 0) {
+	if (!realpath(image, abs) || kern_set_str(k->image, sizeof(k->image), abs, "path", err) < 0) {
 		buf_addf(err, "kernel image %s: %s", image, strerror(errno));
 		return -1;
 	}
@@ -683,7 +509,8 @@ int kernel_from_path(const char *image, const char *modules, struct kernel *k, s
 	errno = 0;
 	if (check_modules_dir(modules, err) < 0)
 		return -1;
-	if (!realpath(modules, abs) || set_str(k->modules, sizeof(k->modules), abs, "path", err) < 0) {
+	if (!realpath(modules, abs) ||
+	    kern_set_str(k->modules, sizeof(k->modules), abs, "path", err) < 0) {
 		buf_addf(err, "modules directory %s: %s", modules, strerror(errno));
 		return -1;
 	}
