@@ -19,7 +19,7 @@ CHECK_LIBS  = $(shell $(PKG_CONFIG) --libs check)
 
 LIB_SRC    := $(filter-out harness/main.c,$(wildcard harness/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
-AGENT_SRC  := $(wildcard workloads/agent*.c) harness/sizeexpr.c
+AGENT_SRC  := $(wildcard workloads/agent*.c) harness/sizeexpr.c harness/oracle.c
 WL_SRC     := workloads/oomwl.c $(wildcard workloads/wl_*.c)
 TEST_SRC   := $(wildcard harness/tests/*.c)
 SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -38,7 +38,7 @@ $(BUILD)/oomlab: $(LIB_OBJ) $(BUILD)/harness/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 # Guest programs: static, no libfiu, no host-only code.
-$(BUILD)/guest/init: $(AGENT_SRC) $(wildcard workloads/*.h) harness/sizeexpr.h
+$(BUILD)/guest/init: $(AGENT_SRC) $(wildcard workloads/*.h) harness/sizeexpr.h harness/oracle.h
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) -Iharness -static -o $@ $(AGENT_SRC) $(GUEST_LIBS)
 

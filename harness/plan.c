@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
+#include "predict.h"
 
 /* A guest gets this long per step unless the scenario says otherwise:
  * generous for TCG, where touching 256 MiB takes seconds. */
@@ -157,6 +158,20 @@ static json_object *steps_json(const struct scenario *sc)
 	return steps;
 }
 
+/* The declared overcommit policy, so that the guest evaluates commit_limit
+ * with the oracle's formula (predict.h) rather than trusting CommitLimit. */
+static json_object *policy_json(const struct plan_item *it)
+{
+	json_object *o = json_object_new_object();
+	struct oracle_policy p;
+
+	predict_policy(it->vm, it->sc, &p);
+	json_object_object_add(o, "overcommit_memory", json_object_new_int(p.overcommit_memory));
+	json_object_object_add(o, "overcommit_ratio", json_object_new_int64(p.overcommit_ratio));
+	json_object_object_add(o, "overcommit_kbytes", json_object_new_int64(p.overcommit_kbytes));
+	return o;
+}
+
 void plan_guest_json(const struct plan_item *it, char *const *modules, size_t nmod,
 		     struct buf *out)
 {
@@ -171,6 +186,7 @@ void plan_guest_json(const struct plan_item *it, char *const *modules, size_t nm
 	json_object_object_add(root, "sysctl", pairs(&it->vm->sysctl));
 	json_object_object_add(root, "swap", swap_json(it->vm));
 	json_object_object_add(root, "memcg", it->vm->memcg.n ? pairs(&it->vm->memcg) : NULL);
+	json_object_object_add(root, "policy", policy_json(it));
 	json_object_object_add(root, "steps", steps_json(it->sc));
 	buf_addstr(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
 	buf_addch(out, '\n');

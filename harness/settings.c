@@ -339,6 +339,19 @@ struct scenario *cfg_scenario_new(struct load *ld, const char *section)
 	return sc;
 }
 
+static bool valid_adj_list(const char *s)
+{
+	do {
+		char *end;
+		long v = strtol(s, &end, 10);
+
+		if (end == s || v < -1000 || v > 1000 || (*end && *end != ','))
+			return false;
+		s = *end ? end + 1 : end;
+	} while (*s);
+	return true;
+}
+
 static void check_run(struct load *ld, struct scenario *sc)
 {
 	_cleanup_buf_ struct buf allowed = BUF_INIT;
@@ -358,6 +371,10 @@ static void check_run(struct load *ld, struct scenario *sc)
 
 		if (!eq || eq == sc->run[i]) {
 			cfg_bad(ld, "run: argument '%s' is not key=value", sc->run[i]);
+		} else if (!strncmp(sc->run[i], "adj=", 4)) {
+			if (!valid_adj_list(eq + 1))
+				cfg_bad(ld, "run: argument '%s': adj is a comma-separated list of "
+					"oom_score_adj values from -1000 to 1000", sc->run[i]);
 		} else if (!sizeexpr_check(eq + 1, msg, sizeof(msg))) {
 			allowed.len = 0;
 			add_list(&allowed, sizeexpr_names);

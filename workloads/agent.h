@@ -21,6 +21,7 @@
 #define AGENT_CGROUP     "/sys/fs/cgroup/agent"
 #define WL_CGROUP        "/sys/fs/cgroup/oomlab"
 #define WL_BINARY        "/bin/oomwl"
+#define STRESS_NG_BINARY "/usr/bin/stress-ng"
 #define PLAN_PATH        "/plan.json"
 #define REC_TTY          "/dev/ttyS1"
 #define PLAN_MAX_BYTES   (256 * 1024)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "oracle.h"
 #include "cleanup.h"
 #include "sizeexpr.h"
 
@@ -47,13 +48,47 @@ static const struct { const char *name, *field; } meminfo_names[] = {
 
 struct lookup_ctx {
 	json_object *meminfo;
+	bool have_policy;                /* the plan's declared overcommit policy */
+	struct oracle_policy policy;
 };
+
+/* commit_limit comes from the oracle, computed from the declared policy
+ * and this guest's facts, as the controller predicts with it; only a plan
+ * without "policy" falls back to /proc/meminfo's CommitLimit. */
+static void policy_from_plan(json_object *plan, struct lookup_ctx *ctx)
+{
+	json_object *o;
+
+	memset(&ctx->policy, 0, sizeof(ctx->policy));
+	ctx->have_policy = json_object_object_get_ex(plan, "policy", &o) &&
+			   json_object_is_type(o, json_type_object);
+	if (!ctx->have_policy)
+		return;
+	ctx->policy.overcommit_memory = (int)json_get_ll(o, "overcommit_memory", 0);
+	ctx->policy.overcommit_ratio = json_get_ll(o, "overcommit_ratio", 50);
+	ctx->policy.overcommit_kbytes = json_get_ll(o, "overcommit_kbytes", 0);
+}
+
+static bool oracle_commit_limit(struct lookup_ctx *ctx, long long *v)
+{
+	struct oracle_facts f = { 0 };
+
+	f.mem_total_kb = json_get_ll(ctx->meminfo, "MemTotal", -1);
+	f.swap_total_kb = json_get_ll(ctx->meminfo, "SwapTotal", 0);
+	f.hugetlb_kb = json_get_ll(ctx->meminfo, "Hugetlb", 0);
+	if (f.mem_total_kb < 0)
+		return false;
+	*v = oracle_commit_limit_kb(&ctx->policy, &f) * 1024;
+	return true;
+}
 
 static bool lookup(const char *name, long long *v, void *p)
 {
 	struct lookup_ctx *ctx = p;
 	char buf[64];
 
+	if (!strcmp(name, "commit_limit") && ctx->have_policy)
+		return oracle_commit_limit(ctx, v);
 	for (size_t i = 0; i < ARRAY_SIZE(meminfo_names); i++) {
 		if (strcmp(name, meminfo_names[i].name))
 			continue;
@@ -134,12 +169,12 @@ static bool step_uid(struct step *st, json_object *step)
 	return true;
 }
 
-static bool step_parse(struct step *st, json_object *step)
+static bool step_parse(struct step *st, json_object *step, json_object *plan)
 {
-	struct lookup_ctx ctx = { read_keyed("/proc/meminfo") };
+	struct lookup_ctx ctx = { read_keyed("/proc/meminfo"), false, { 0 } };
 	json_object *argv = NULL, *t;
 	size_t n;
-	bool ok = true;
+	bool ok = true, stress_ng;
 
 	st->timeout_s = STEP_DEFAULT_TIMEOUT_S;
 	if (json_object_object_get_ex(step, "timeout_s", &t) && json_object_is_type(t, json_type_int))
@@ -148,12 +183,17 @@ static bool step_parse(struct step *st, json_object *step)
 		st->timeout_s = STEP_DEFAULT_TIMEOUT_S;
 	if (st->timeout_s > STEP_MAX_TIMEOUT_S)
 		st->timeout_s = STEP_MAX_TIMEOUT_S;
-	ok = add_arg(st, WL_BINARY);
-	if (ok && (!json_object_object_get_ex(step, "argv", &argv) ||
-		   !json_object_is_type(argv, json_type_array) || !json_object_array_length(argv))) {
+	policy_from_plan(plan, &ctx);
+	if (!json_object_object_get_ex(step, "argv", &argv) ||
+	    !json_object_is_type(argv, json_type_array) || !json_object_array_length(argv)) {
 		snprintf(st->error, sizeof(st->error), "step has no argv array");
 		ok = false;
 	}
+	/* stress-ng runs as itself (shipped with its libraries), our stressors
+	 * through /bin/oomwl NAME. */
+	stress_ng = ok && !strcmp(json_object_get_string(json_object_array_get_idx(argv, 0)),
+				  "stress-ng");
+	ok = ok && add_arg(st, stress_ng ? STRESS_NG_BINARY : WL_BINARY);
 	n = ok ? json_object_array_length(argv) : 0;
 	if (n > STEP_MAX_ARGS) {
 		snprintf(st->error, sizeof(st->error), "more than %d arguments", STEP_MAX_ARGS);
@@ -167,7 +207,7 @@ static bool step_parse(struct step *st, json_object *step)
 			snprintf(st->error, sizeof(st->error), "argument %zu is not a short string", j);
 			ok = false;
 		} else {
-			ok = j == 0 ? add_arg(st, s) : resolve_arg(st, s, &ctx);
+			ok = j == 0 ? (stress_ng || add_arg(st, s)) : resolve_arg(st, s, &ctx);
 		}
 	}
 	ok = ok && step_uid(st, step);
@@ -388,7 +428,7 @@ void run_step(struct agent *ag, int i, json_object *step)
 	struct step st = { .i = i, .exprs = json_object_new_object(), .uid = -1 };
 	struct outcome o = { 0 };
 	struct kmsg_stats ks = { 0 };
-	bool ok = step_parse(&st, step);
+	bool ok = step_parse(&st, step, ag->plan);
 
 	kmsg_seek_end(ag);
 	send_begin(ag, &st);
