@@ -105,6 +105,29 @@ static void check_bisect(const struct evidence *ev, struct result *res)
 	}
 }
 
+/* What a scenario expects beyond the path: the OOM constraint and, for a
+ * hog family, the victim the badness formula picks. */
+static void check_oom_details(const struct scenario *sc, struct result *res)
+{
+	int adj;
+
+	if (res->verdict != VERDICT_PASS)
+		return;
+	if (sc->constraint[0] && strcmp(sc->constraint, res->obs.constraint)) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->reason, sizeof(res->reason), "expected an OOM with %s, observed %s",
+			 sc->constraint, res->obs.constraint[0] ? res->obs.constraint : "no constraint");
+	} else if (res->obs.victim_pid && predict_max_adj(sc, &adj)) {
+		observed_add(&res->obs, "the badness formula picks the member with oom_score_adj %d; "
+			     "the victim had %d", adj, res->obs.victim_adj);
+		if (adj != res->obs.victim_adj) {
+			res->verdict = VERDICT_FAIL;
+			snprintf(res->reason, sizeof(res->reason), "the victim had oom_score_adj %d, "
+				 "the badness formula picks the member with %d", res->obs.victim_adj, adj);
+		}
+	}
+}
+
 void assess(const struct plan_item *it, const struct evidence *ev, const char *vm_problem,
 	    struct result *res)
 {
@@ -134,5 +157,6 @@ void assess(const struct plan_item *it, const struct evidence *ev, const char *v
 		res->reason[0] = '\0';
 	}
 	check_bisect(ev, res);
+	check_oom_details(it->sc, res);
 	check_drift(it, ev, res);
 }

@@ -127,6 +127,42 @@ static bool run_arg(const struct scenario *sc, const char *key, struct lookup_ct
 	return false;
 }
 
+bool predict_max_adj(const struct scenario *sc, int *adj)
+{
+	for (size_t i = 1; i < sc->nrun; i++) {
+		const char *p = sc->run[i];
+
+		if (strncmp(p, "adj=", 4))
+			continue;
+		*adj = -1001;
+		for (p += 4; *p; p += *p == ',') {
+			char *end;
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (v > *adj)
+				*adj = (int)v;
+			p = end;
+		}
+		return *adj >= -1000;
+	}
+	return false;
+}
+
+/* "size=EXPR" as the agent resolved it (the step's exprs).  Not the
+ * workload's own "bytes": for brk, hog and mbind that is one step. */
+static bool step_size(const struct step_evidence *st, long long *bytes)
+{
+	for (size_t i = 0; i < st->exprs.n; i++) {
+		if (!strncmp(st->exprs.v[i].key, "size=", 5)) {
+			*bytes = strtoll(st->exprs.v[i].value, NULL, 10);
+			return *bytes >= 0;
+		}
+	}
+	return false;
+}
+
 int predict_request(const struct scenario *sc, const struct oracle_policy *p,
 		    const struct oracle_facts *f, const struct step_evidence *st,
 		    struct oracle_request *r, struct buf *err)
@@ -144,8 +180,8 @@ int predict_request(const struct scenario *sc, const struct oracle_policy *p,
 	r->shared = run_arg(sc, "shared", &c, &v, err) || !strcmp(w, "shm");
 	if (!strcmp(w, "bisect")) {
 		r->bytes = 0; /* the margin is then the headroom the bisection measures */
-	} else if (st && st->wl.present && st->wl.bytes >= 0) {
-		r->bytes = st->wl.bytes;
+	} else if (st && step_size(st, &r->bytes)) {
+		/* the size the guest evaluated just before the step */
 	} else if (!run_arg(sc, "size", &c, &r->bytes, err)) {
 		if (!err->len)
 			buf_addf(err, "%s: the run has no size= argument", sc->name);
@@ -153,6 +189,11 @@ int predict_request(const struct scenario *sc, const struct oracle_policy *p,
 	}
 	if (!strcmp(w, "fork"))
 		r->touch = true;
+	/* A hog family: every member touches size (workloads/README.md). */
+	if (run_arg(sc, "procs", &c, &v, err) && v > 1)
+		r->bytes *= v;
+	if (predict_max_adj(sc, &r->oom_score_adj) == false)
+		r->oom_score_adj = 0;
 	return 0;
 }
 

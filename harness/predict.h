@@ -30,6 +30,12 @@ int predict_request(const struct scenario *sc, const struct oracle_policy *p,
 		    const struct oracle_facts *f, const struct step_evidence *st,
 		    struct oracle_request *r, struct buf *err);
 
+/* The highest oom_score_adj of a hog family's adj= list (false: none).
+ * With members of equal size, oom_badness() (mm/oom_kill.c, 5.9+: rss +
+ * swap + page tables + adj * totalpages / 1000) ranks them by adj, so this
+ * member is the predicted victim; -1000 means nobody is killable. */
+bool predict_max_adj(const struct scenario *sc, int *adj);
+
 /* The whole prediction for one scenario. */
 int predict_scenario(const struct scenario *sc, const struct vmconfig *vm,
 		     const struct oracle_facts *f, const struct step_evidence *st,

@@ -411,6 +411,13 @@ void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, con
 	} else if (!strcmp(key, "timeout")) {
 		if (!parse_uint(value, 1, 3600, &sc->timeout_s))
 			cfg_bad(ld, "timeout: '%s' is not a number of seconds from 1 to 3600", value);
+	} else if (!strcmp(key, "constraint")) {
+		static const char *const c[] = { "CONSTRAINT_NONE", "CONSTRAINT_CPUSET",
+			"CONSTRAINT_MEMORY_POLICY", "CONSTRAINT_MEMCG", NULL };
+		if (!in_list(c, value))
+			cfg_bad(ld, "constraint: '%s' is not an OOM constraint; write CONSTRAINT_NONE, "
+				"CONSTRAINT_CPUSET, CONSTRAINT_MEMORY_POLICY or CONSTRAINT_MEMCG", value);
+		snprintf(sc->constraint, sizeof(sc->constraint), "%s", value);
 	} else if (!strcmp(key, "user")) {
 		unsigned uid;
 
@@ -419,7 +426,7 @@ void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, con
 		else
 			sc->uid = (int)uid;
 	} else {
-		cfg_bad(ld, "%s: unknown key; allowed: description, vmconfig, run, expect, tags, timeout, user", key);
+		cfg_bad(ld, "%s: unknown key; allowed: description, vmconfig, run, expect, constraint, tags, timeout, user", key);
 	}
 }
 

@@ -63,6 +63,7 @@ struct scenario {
 	size_t nrun;
 	enum oom_path expect;    /* PATH_UNKNOWN: not declared, the oracle predicts */
 	int uid;                 /* run the workload as this uid (no CAP_SYS_ADMIN); -1: root */
+	char constraint[32];     /* expected OOM constraint ("CONSTRAINT_CPUSET"), "" if any */
 	char **tags;             /* "default", "smoke", ... */
 	size_t ntags;
 	unsigned timeout_s;      /* 0: the default for the accelerator */

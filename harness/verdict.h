@@ -27,6 +27,7 @@ struct observed {
 	char constraint[32];      /* "CONSTRAINT_MEMCG", "" if no OOM */
 	int victim_pid;           /* 0 if nobody was killed */
 	char victim_comm[64];
+	int victim_adj;           /* the victim's oom_score_adj from the kill line; 0 if unknown */
 	char *evidence[OBS_MAX_EVIDENCE];
 	size_t nevidence;
 };

@@ -221,6 +221,7 @@ static void classify_oom(const struct oom_scan *s, struct observed *obs)
 	if (s->nkilled) {
 		obs->victim_pid = s->killed.pid;
 		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->killed.comm);
+		obs->victim_adj = s->killed.oom_score_adj;
 	} else if (s->have_summary) {
 		obs->victim_pid = s->summary.pid;
 		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->summary.task);
