@@ -88,7 +88,7 @@ static bool run_broken(const struct observed *obs, const struct evidence *ev,
 		       const char *vm_problem, struct buf *why)
 {
 	const struct step_evidence *st = ev->nsteps && ev->steps ? &ev->steps[ev->nsteps - 1] : NULL;
-	bool panic_path = obs->path == PATH_OOM_PANIC;
+	bool panic_path = obs->path == PATH_OOM_PANIC || obs->path == PATH_NO_KILLABLE_PANIC;
 
 	if (vm_problem)
 		buf_addf(why, "VM problem: %s", vm_problem);

@@ -323,6 +323,48 @@ START_TEST(oom_panic_from_console)
 }
 END_TEST
 
+/* Real 6.1 guests under the OOM policies (vmconfigs/scenarios/policies.ini):
+ * the console decides the panics, the records the rest. */
+static const struct {
+	const char *name;
+	enum oom_path path;
+} policy_cases[] = {
+	{ "no-killable-panic", PATH_NO_KILLABLE_PANIC },
+	{ "panic-on-oom-global", PATH_OOM_PANIC },
+	{ "oom-group-kill", PATH_OOM_GROUP_KILL },
+	{ "allocating-task-kill", PATH_ALLOCATING_TASK_KILL },
+	{ "memcg-high-throttle", PATH_MEMCG_HIGH_THROTTLE },
+};
+
+START_TEST(real_policy_records)
+{
+	char path[256], reason[512];
+	size_t rlen, clen;
+	char *rec, *con;
+	struct evidence ev;
+	struct observed o;
+
+	snprintf(path, sizeof(path), "fixtures/vm/6.1/%s.records.jsonl", policy_cases[_i].name);
+	rec = fixture(path, &rlen);
+	snprintf(path, sizeof(path), "fixtures/vm/6.1/%s.console.log", policy_cases[_i].name);
+	con = fixture(path, &clen);
+	evidence_init(&ev);
+	evidence_parse_records(&ev, rec, rlen);
+	evidence_scan_console(&ev, con, clen, 40);
+	observed_init(&o);
+	classify(&ev, &o);
+	ck_assert_msg(o.path == policy_cases[_i].path, "%s: observed %s", policy_cases[_i].name,
+		      path_name(o.path));
+	ck_assert_int_eq(judge(policy_cases[_i].path, &o, &ev, NULL, reason, sizeof(reason)),
+			 VERDICT_PASS);
+	ck_assert_int_eq(judge(PATH_NO_FAILURE, &o, &ev, NULL, reason, sizeof(reason)), VERDICT_FAIL);
+	observed_free(&o);
+	evidence_free(&ev);
+	free(rec);
+	free(con);
+}
+END_TEST
+
 /* ---- real guests ---- */
 
 /* Records of real TCG guests (Debian kernels), evidence.c's parse and all. */
@@ -408,6 +450,8 @@ Suite *suite_verdict(void)
 	tcase_add_test(jd, judge_fail_vs_error);
 	tcase_add_test(jd, judge_errors);
 	tcase_add_test(jd, judge_reason_bounded);
+	tcase_add_loop_test(real, real_policy_records, 0,
+			    (int)(sizeof(policy_cases) / sizeof(policy_cases[0])));
 	tcase_add_loop_test(real, real_vm_records, 0,
 			    (int)(NVM_CASES * (sizeof(vm_kernels) / sizeof(vm_kernels[0]))));
 	suite_add_tcase(s, oom);
