@@ -214,6 +214,11 @@ int predict_scenario(const struct scenario *sc, const struct vmconfig *vm,
 	 * writable VMA of the child). */
 	if (!strcmp(sc->run[0], "fork"))
 		facts.committed_as_kb += r.bytes / 1024;
+	/* Confined to one NUMA node (cpuset.mems, or mbind MPOL_BIND): only
+	 * that node's memory serves the workload (mm/oom_kill.c
+	 * constrained_alloc: CONSTRAINT_CPUSET / CONSTRAINT_MEMORY_POLICY). */
+	if (vm->numa_nodes > 1 && (kv_get(&vm->memcg, "cpuset.mems") || !strcmp(sc->run[0], "mbind")))
+		facts.mem_free_kb /= vm->numa_nodes;
 	oracle_predict(&p, &facts, &r, out);
 	return 0;
 }
