@@ -15,7 +15,7 @@
  * (or is outside the kernel's range) makes the line invalid; a kB counter or
  * a byte count that does not fit a long long is stored as -1 (unknown).
  *
- * Formats (kernel source cited in klog.c):
+ * Formats (kernel source cited in klog.c; the prefixes in klog_prefix.c):
  *   "stress invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0"
  *   "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=hog,pid=99,uid=0"
  *   "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/oomlab,task_memcg=/oomlab,task=hog,pid=99,uid=0"
@@ -27,6 +27,8 @@
  *   "oom_reaper: reaped process 99 (hog), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"
  *   "Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled"
  *   "hog: page allocation failure: order:8, mode:0xcc0(GFP_KERNEL), nodemask=(null),cpuset=/,mems_allowed=0"
+ *        (2.6.32: "hog: page allocation failure. order:1, mode:0x20")
+ *   "oom_reaper: unable to reap pid:99 (hog)"                            (klog_parse_reap_failed)
  * and, for older kernels (3.10 - 5.0; "Task in" until 4.20):
  *   "Out of memory: Kill process 99 (hog) score 750 or sacrifice child"   (klog_parse_kill_select)
  *   "Killed process 99 (hog) total-vm:...kB, anon-rss:...kB, file-rss:...kB[, shmem-rss:...kB]"
@@ -73,6 +75,7 @@ struct klog_killed {
 	bool allocating_task;     /* "Out of memory (oom_kill_allocating_task):" prefix */
 	bool bare;                /* no "...: " prefix at all (kernels before 5.1) */
 	long long pgtables_kb;    /* -1 if absent */
+	bool adj_printed;         /* "oom_score_adj:N" was there (5.x kill lines) */
 };
 
 struct klog_vm_enough {
@@ -152,5 +155,9 @@ bool klog_parse_memcg_usage(const char *msg, struct klog_memcg_usage *out);
 /* "Tasks in MEMCG are going to be killed due to memory.oom.group set"
  * (4.19+): copies MEMCG. */
 bool klog_parse_oom_group(const char *msg, char *memcg, size_t len);
+
+/* "oom_reaper: unable to reap pid:N (COMM)" (4.6+): the reaper gave up on
+ * the victim's memory (mm/oom_kill.c oom_reap_task()). */
+bool klog_parse_reap_failed(const char *msg, struct klog_reaped *out);
 
 #endif

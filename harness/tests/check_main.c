@@ -24,6 +24,7 @@ int main(void)
 		suite_buf, suite_sizeexpr, suite_settings, suite_plan, suite_klog,
 		suite_evidence, suite_verdict, suite_report, suite_initramfs,
 		suite_kernel, suite_vm, suite_spawn,
+		suite_incident,
 		suite_oracle,
 	};
 	SRunner *sr = srunner_create(NULL);
