@@ -13,6 +13,8 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "commands.h"
+#include "diff.h"
+#include "incident.h"
 #include "kernel.h"
 #include "plan.h"
 #include "report.h"
@@ -54,6 +56,8 @@ static const char usage[] =
 	"       oomlab list [--config DIR] [--matrix NAME]  scenarios, vmconfigs and paths\n"
 	"       oomlab oracle [--kernel K] [SELECTOR...]  predicted paths and margins, no boot\n"
 	"       oomlab fetch [debian|debian:6.12|PACKAGE]  put a Debian kernel in the cache\n"
+	"       oomlab klog parse FILE [--json]       OOM reports in a kernel log, explained\n"
+	"       oomlab diff BASE NEW                  compare two runs; exit 1 if the gate fails\n"
 	"       oomlab doctor                        check QEMU, accelerator, kernel cache, guest\n"
 	"\n"
 	"run options:\n"
@@ -433,6 +437,10 @@ int main(int argc, char **argv)
 		return cmd_fetch(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor"))
 		return cmd_doctor(&p);
+	if (!strcmp(argv[1], "klog") && argc >= 3 && !strcmp(argv[2], "parse"))
+		return incident_cli(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "diff"))
+		return cmd_diff(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "oracle"))
 		return cmd_oracle(p.config, argc - 1, argv + 1);
 	fprintf(stderr, "oomlab: unknown command '%s'\n%s", argv[1], usage);
