@@ -59,6 +59,12 @@ static void predict(const struct plan_item *it, const struct evidence *ev, struc
 	struct buf err = BUF_INIT;
 
 	predict_facts(ev, &f);
+	/* Committed_AS as the request met it: just before the step, or, for
+	 * bisect, just before its last probe (its own mappings included). */
+	if (st && st->wl.committed_as_kb >= 0)
+		f.committed_as_kb = st->wl.committed_as_kb;
+	else if (st && st->before.committed_as_kb >= 0)
+		f.committed_as_kb = st->before.committed_as_kb;
 	if (!ev->hello || f.mem_total_kb <= 0 ||
 	    predict_scenario(it->sc, it->vm, &f, st, &p, &err) < 0) {
 		if (err.len)
