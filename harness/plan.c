@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,4 +192,74 @@ void plan_guest_json(const struct plan_item *it, char *const *modules, size_t nm
 	buf_addstr(out, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
 	buf_addch(out, '\n');
 	json_object_put(root);
+}
+
+static unsigned fnv1a(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+void plan_shard(struct plan *p, unsigned k, unsigned n)
+{
+	size_t kept = 0;
+
+	if (n <= 1)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		if (fnv1a(p->items[i].sc->name) % n == k - 1)
+			p->items[kept++] = p->items[i];
+	p->n = kept;
+}
+
+int plan_parse_shard(const char *s, unsigned *k, unsigned *n, struct buf *err)
+{
+	char tail;
+
+	if (sscanf(s, "%u/%u%c", k, n, &tail) != 2 || *n < 1 || *n > 10000 || *k < 1 || *k > *n) {
+		buf_addf(err, "shard '%s': write K/N with 1 <= K <= N, e.g. 2/4", s);
+		return -1;
+	}
+	return 0;
+}
+
+static bool env_uint(const char *name, long *out)
+{
+	const char *v = getenv(name);
+	char *end;
+
+	if (!v || !*v)
+		return false;
+	*out = strtol(v, &end, 10);
+	return !*end;
+}
+
+int plan_shard_from_env(unsigned *k, unsigned *n, struct buf *err)
+{
+	long idx, total, min = 0;
+	const char *from;
+
+	if (env_uint("CI_NODE_INDEX", &idx) && env_uint("CI_NODE_TOTAL", &total)) {
+		from = "CI_NODE_INDEX/CI_NODE_TOTAL";
+	} else if (env_uint("SLURM_ARRAY_TASK_ID", &idx) &&
+		   env_uint("SLURM_ARRAY_TASK_COUNT", &total)) {
+		env_uint("SLURM_ARRAY_TASK_MIN", &min);
+		idx = idx - min + 1;
+		from = "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT";
+	} else if (env_uint("JOB_COMPLETION_INDEX", &idx) && env_uint("OOMLAB_SHARD_TOTAL", &total)) {
+		idx += 1;
+		from = "JOB_COMPLETION_INDEX/OOMLAB_SHARD_TOTAL";
+	} else {
+		return 0;
+	}
+	if (total < 1 || idx < 1 || idx > total) {
+		buf_addf(err, "%s give shard %ld of %ld, which is not one", from, idx, total);
+		return -1;
+	}
+	*k = (unsigned)idx;
+	*n = (unsigned)total;
+	return 1;
 }

@@ -30,6 +30,18 @@ int plan_select(const struct oom_config *cfg, char *const *sel, size_t nsel,
 		struct plan *out, struct buf *err);
 void plan_free(struct plan *p);
 
+/* Keep only shard k of n (1 <= k <= n): a scenario belongs to the shard its
+ * name hashes to (FNV-1a), so adding a scenario never moves the others. */
+void plan_shard(struct plan *p, unsigned k, unsigned n);
+/* "K/N" -> k, n.  Returns -1 (err set) when it is not a shard. */
+int plan_parse_shard(const char *s, unsigned *k, unsigned *n, struct buf *err);
+/* The shard a CI system asks for: GitLab (CI_NODE_INDEX, CI_NODE_TOTAL),
+ * Slurm arrays (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN + 1 of
+ * SLURM_ARRAY_TASK_COUNT), Kubernetes indexed Jobs (JOB_COMPLETION_INDEX + 1
+ * of OOMLAB_SHARD_TOTAL, since Kubernetes does not export the count).
+ * Returns 1 and sets k, n when one is found, 0 when none, -1 on nonsense. */
+int plan_shard_from_env(unsigned *k, unsigned *n, struct buf *err);
+
 /* Kernel modules (by name, without .ko) the guest must load for this item,
  * in no particular order; the kernel stage resolves their dependencies. */
 size_t plan_modules(const struct plan_item *it, const char **names, size_t max);

@@ -1,4 +1,5 @@
 /* test_plan.c - selection and the guest plan document. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -91,6 +92,45 @@ START_TEST(guest_plan_document)
 }
 END_TEST
 
+START_TEST(shards_partition)
+{
+	struct buf err = BUF_INIT;
+	char *sel[] = { "*" };
+	size_t total = 0;
+	unsigned k, n;
+
+	for (unsigned i = 1; i <= 3; i++) {
+		struct plan p;
+
+		ck_assert_int_eq(plan_select(&cfg, sel, 1, &p, &err), 0);
+		plan_shard(&p, i, 3);
+		total += p.n;
+		plan_free(&p);
+	}
+	ck_assert_uint_eq(total, 2); /* every scenario in exactly one shard */
+	ck_assert_int_eq(plan_parse_shard("2/4", &k, &n, &err), 0);
+	ck_assert(k == 2 && n == 4);
+	ck_assert_int_eq(plan_parse_shard("5/4", &k, &n, &err), -1);
+	ck_assert_int_eq(plan_parse_shard("1/2x", &k, &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.s, "write K/N"));
+	setenv("SLURM_ARRAY_TASK_ID", "7", 1);
+	setenv("SLURM_ARRAY_TASK_MIN", "5", 1);
+	setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
+	ck_assert_int_eq(plan_shard_from_env(&k, &n, &err), 1);
+	ck_assert(k == 3 && n == 4);
+	setenv("CI_NODE_INDEX", "9", 1);
+	setenv("CI_NODE_TOTAL", "4", 1);
+	ck_assert_int_eq(plan_shard_from_env(&k, &n, &err), -1);
+	unsetenv("CI_NODE_INDEX");
+	unsetenv("CI_NODE_TOTAL");
+	unsetenv("SLURM_ARRAY_TASK_ID");
+	unsetenv("SLURM_ARRAY_TASK_MIN");
+	unsetenv("SLURM_ARRAY_TASK_COUNT");
+	ck_assert_int_eq(plan_shard_from_env(&k, &n, &err), 0);
+	buf_release(&err);
+}
+END_TEST
+
 Suite *suite_plan(void)
 {
 	Suite *s = suite_create("plan");
@@ -99,6 +139,7 @@ Suite *suite_plan(void)
 	tcase_add_checked_fixture(tc, load, unload);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, guest_plan_document);
+	tcase_add_test(tc, shards_partition);
 	suite_add_tcase(s, tc);
 	return s;
 }
