@@ -23,7 +23,7 @@ int main(void)
 	Suite *(*const all[])(void) = {
 		suite_buf, suite_sizeexpr, suite_settings, suite_plan, suite_klog,
 		suite_evidence, suite_verdict, suite_report, suite_initramfs,
-		suite_kernel, suite_vm, suite_spawn, suite_diff, suite_assess,
+		suite_kernel, suite_vm, suite_spawn, suite_diff, suite_assess, suite_report_ci,
 		suite_incident,
 		suite_oracle,
 	};

@@ -21,6 +21,7 @@ SUITE_DECL(suite_vm);
 SUITE_DECL(suite_spawn);
 SUITE_DECL(suite_diff);
 SUITE_DECL(suite_assess);
+SUITE_DECL(suite_report_ci);
 SUITE_DECL(suite_incident);
 SUITE_DECL(suite_oracle);
 
