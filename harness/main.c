@@ -70,6 +70,8 @@ static const char usage[] =
 	"  --append STR     add STR to every guest's kernel command line\n"
 	"  --config DIR     vmconfigs directory (default: vmconfigs/ of this checkout)\n"
 	"  --quiet          no progress line\n"
+	"  --shard K/N      run only shard K of N (default: from CI_NODE_INDEX/CI_NODE_TOTAL,\n"
+	"                   SLURM_ARRAY_TASK_ID/..._COUNT, JOB_COMPLETION_INDEX/OOMLAB_SHARD_TOTAL)\n"
 	"SELECTOR: a scenario name, tag:TAG (or @TAG), vm:VMCONFIG; globs allowed;\n"
 	"          none means tag:default.\n"
 	"exit status: 0 all PASS or SKIP, 1 a FAIL (the kernel did something else),\n"
@@ -80,6 +82,7 @@ struct run_args {
 	enum accel accel;
 	unsigned jobs;
 	bool quiet;
+	const char *shard;        /* "K/N", or NULL: the CI environment's, or all */
 };
 
 static int parse_accel(const char *s, enum accel *a)
@@ -106,12 +109,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "append", required_argument, NULL, 'A' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "shard", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:k:m:a:j:A:c:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:k:m:a:j:A:c:qs:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->out = optarg; break;
 		case 'k': a->kernel = optarg; break;
@@ -119,6 +123,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case 'A': a->append = optarg; break;
 		case 'c': a->config = optarg; break;
 		case 'q': a->quiet = true; break;
+		case 's': a->shard = optarg; break;
 		case 'a':
 			if (parse_accel(optarg, &a->accel) < 0) {
 				fprintf(stderr, "oomlab: --accel %s: write auto, tcg or kvm\n", optarg);
@@ -138,6 +143,23 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); return -1;
 		}
+	}
+	return 0;
+}
+
+/* --shard K/N, else the CI system's (plan.h), else every scenario. */
+static int select_shard(const struct run_args *a, struct plan *plan, struct buf *err)
+{
+	unsigned k, n;
+	int r = a->shard ? plan_parse_shard(a->shard, &k, &n, err) : plan_shard_from_env(&k, &n, err);
+
+	if (r < 0) {
+		buf_addch(err, '\n');
+		return -1;
+	}
+	if (a->shard || r == 1) {
+		plan_shard(plan, k, n);
+		fprintf(stderr, "oomlab: shard %u of %u: %zu scenarios\n", k, n, plan->n);
 	}
 	return 0;
 }
@@ -264,7 +286,8 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		return 2;
 	if (load_config(a.config ? a.config : p->config, &cfg) < 0)
 		return 2;
-	if (plan_select(&cfg, argv + optind, (size_t)(argc - optind), &plan, &err) < 0) {
+	if (plan_select(&cfg, argv + optind, (size_t)(argc - optind), &plan, &err) < 0 ||
+	    select_shard(&a, &plan, &err) < 0) {
 		fprintf(stderr, "oomlab: %s", err.s);
 		goto out;
 	}
