@@ -25,6 +25,8 @@
 static const char *const fixed_sysctls[] = {
 	"vm.overcommit_memory", "vm.overcommit_ratio", "vm.overcommit_kbytes",
 	"vm.panic_on_oom", "vm.oom_kill_allocating_task",
+	/* the rest of what the oracle's model uses (harness/oracle.h) */
+	"vm.admin_reserve_kbytes", "vm.user_reserve_kbytes", "vm.nr_hugepages",
 };
 
 void setup_mounts(struct agent *ag)
