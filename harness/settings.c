@@ -352,6 +352,40 @@ static bool valid_adj_list(const char *s)
 	return true;
 }
 
+/* names=a,b,c (hog, sysrq): comms of 1-15 printable bytes, no blank,
+ * comma, quote or backslash (TASK_COMM_LEN, include/linux/sched.h). */
+static bool valid_names_list(const char *s)
+{
+	do {
+		size_t len = strcspn(s, ",");
+
+		if (len == 0 || len > 15)
+			return false;
+		for (size_t k = 0; k < len; k++)
+			if (s[k] <= ' ' || s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
+				return false;
+		s += len;
+		if (*s == ',' && !*++s)
+			return false;
+	} while (*s);
+	return true;
+}
+
+/* sizes=N,N (sysrq): plain non-negative numbers. */
+static bool valid_number_list(const char *s)
+{
+	do {
+		size_t len = strspn(s, "0123456789");
+
+		if (len == 0 || len > 12 || (s[len] && s[len] != ','))
+			return false;
+		s += len;
+		if (*s == ',' && !*++s)
+			return false;
+	} while (*s);
+	return true;
+}
+
 static void check_run(struct load *ld, struct scenario *sc)
 {
 	_cleanup_buf_ struct buf allowed = BUF_INIT;
@@ -375,6 +409,15 @@ static void check_run(struct load *ld, struct scenario *sc)
 			if (!valid_adj_list(eq + 1))
 				cfg_bad(ld, "run: argument '%s': adj is a comma-separated list of "
 					"oom_score_adj values from -1000 to 1000", sc->run[i]);
+		} else if (!strncmp(sc->run[i], "names=", 6)) {
+			if (!valid_names_list(eq + 1))
+				cfg_bad(ld, "run: argument '%s': names is a comma-separated list of "
+					"names of 1-15 printable characters, no blanks, quotes or "
+					"backslashes", sc->run[i]);
+		} else if (!strncmp(sc->run[i], "sizes=", 6)) {
+			if (!valid_number_list(eq + 1))
+				cfg_bad(ld, "run: argument '%s': sizes is a comma-separated list of "
+					"numbers", sc->run[i]);
 		} else if (!sizeexpr_check(eq + 1, msg, sizeof(msg))) {
 			allowed.len = 0;
 			add_list(&allowed, sizeexpr_names);
