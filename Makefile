@@ -24,7 +24,7 @@ WL_SRC     := workloads/oomwl.c $(wildcard workloads/wl_*.c)
 TEST_SRC   := $(wildcard harness/tests/*.c)
 SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps kernel unit smoke test check clean
+.PHONY: all deps kernel unit smoke test check clean fuzz fuzz-build fuzz-smoke vm-resume
 all: $(BUILD)/oomlab $(BUILD)/guest/init $(BUILD)/guest/oomwl
 
 deps:
@@ -58,6 +58,55 @@ unit: $(BUILD)/check_oomlab
 	cd harness/tests && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(abspath $(BUILD))/check_oomlab
 
+# Fuzz targets (libFuzzer, clang, ASan + UBSan) for the parsers of untrusted
+# input: kernel-log lines, the record channel, OOM reports, configuration
+# files.  Seeds in harness/fuzz/corpus/TARGET (from real runs); what the
+# fuzzer adds goes to $(BUILD)/fuzz/corpus/TARGET, crashes to
+# $(BUILD)/fuzz/crashes/.  `make fuzz` runs each target FUZZ_TIME seconds,
+# one process at a time; `make fuzz-smoke` replays the seeds and fuzzes a
+# few seconds each (part of `make test`).
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 600
+FUZZ_SMOKE_S ?= 5
+FUZZ_TARGETS := klog records incident config
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(CSTD) $(WARN) -Wno-unknown-warning-option -O1 -g $(FUZZ_SAN) $(HOST_CFLAGS) -Iharness
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_RUN      = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/harness/fuzz/fuzz_%.o $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(HOST_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/crashes; \
+		echo "fuzz-smoke: $$t ($(FUZZ_SMOKE_S) s)"; \
+		$(FUZZ_RUN) $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SMOKE_S) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/crashes/$$t- \
+			$(BUILD)/fuzz/corpus/$$t harness/fuzz/corpus/$$t 2>$(BUILD)/fuzz/$$t.smoke.log || \
+			{ tail -40 $(BUILD)/fuzz/$$t.smoke.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/$$t.smoke.log; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/crashes; \
+		echo "fuzz: $$t for $(FUZZ_TIME) s, log in $(BUILD)/fuzz/$$t.log"; \
+		$(FUZZ_RUN) $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/crashes/$$t- \
+			$(BUILD)/fuzz/corpus/$$t harness/fuzz/corpus/$$t 2>$(BUILD)/fuzz/$$t.log || \
+			{ tail -60 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -E '^stat::' $(BUILD)/fuzz/$$t.log; \
+	done
+
 kernel: all
 	$(BUILD)/oomlab fetch
 	$(BUILD)/oomlab fetch debian:6.12
@@ -68,11 +117,19 @@ smoke: all
 	$(BUILD)/oomlab run --out $(BUILD)/smoke-6.1 tag:smoke
 	$(BUILD)/oomlab run --kernel debian:6.12 --out $(BUILD)/smoke-6.12 tag:smoke
 
+# kill -9 of the controller mid-run, then --resume, and SIGTERM, with real
+# guests: no orphan QEMU, valid results, the verdicts of an uninterrupted run.
+VM_RESUME_SEL ?= mode0-mmap-over-ram-swap mode1-mmap-over-ram-swap global-oom-hog
+vm-resume: all
+	OOMLAB=$(BUILD)/oomlab harness/tests/vm-resume.sh $(VM_RESUME_SEL)
+
 test: deps
 	$(MAKE) all
 	$(MAKE) kernel
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) smoke
+	$(MAKE) vm-resume
 
 check: test
 

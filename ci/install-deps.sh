@@ -2,8 +2,11 @@
 # Install the Debian packages oomlab needs to build, test and run.
 # As root: apt-get install them.  Otherwise: print the command and exit 2.
 set -eu
+# clang and libclang-rt-dev (the libFuzzer and sanitizer runtimes, only
+# recommended by clang): the fuzz targets of `make fuzz` / `make fuzz-smoke`.
 PKGS="build-essential pkg-config qemu-system-x86 qemu-utils kmod util-linux
-      libjson-c-dev libinih-dev libarchive-dev libfiu-dev fiu-utils check stress-ng"
+      libjson-c-dev libinih-dev libarchive-dev libfiu-dev fiu-utils check stress-ng
+      clang libclang-rt-dev"
 
 missing=""
 for p in $PKGS; do

@@ -45,8 +45,7 @@ void buf_grow(struct buf *b, size_t extra)
 		want = b->alloc * 3 / 2;
 	if (want < 64)
 		want = 64;
-	fiu_do_on("oomlab/buf/alloc", abort());
-	p = realloc(b->alloc ? b->s : NULL, want);
+	p = fiu_fail("oomlab/buf/alloc") ? NULL : realloc(b->alloc ? b->s : NULL, want);
 	if (!p) {
 		fputs("oomlab: out of memory\n", stderr);
 		abort();
@@ -160,6 +159,7 @@ int buf_read_file(struct buf *b, const char *path, size_t max, bool *truncated)
 		}
 		if (room > 65536)
 			room = 65536;
+		fiu_do_on("oomlab/buf/short-read", room = 1 + room / 7919); /* odd, short */
 		buf_grow(b, room);
 		fiu_return_on("oomlab/buf/read", (errno = EIO, -1));
 		n = read(fd, b->s + b->len, room);

@@ -4,7 +4,9 @@
  * Allocation failure aborts (as git's xmalloc does): the controller cannot
  * do anything useful without memory, and every caller checking for it would
  * bury the logic.  Under libfiu the fault point "oomlab/buf/alloc" makes
- * buf_grow fail the same way, so tests can see that path.
+ * buf_grow fail the same way ("oomlab: out of memory", abort), so tests can
+ * see that path; "oomlab/buf/read" makes buf_read_file fail with EIO and
+ * "oomlab/buf/short-read" makes it read in short, odd-sized pieces.
  */
 #ifndef OOMLAB_BUF_H
 #define OOMLAB_BUF_H

@@ -84,6 +84,7 @@ void evidence_free(struct evidence *ev)
 		free(ev->steps[i].error);
 		kmsg_free(ev->steps[i].kmsg, ev->steps[i].nkmsg);
 		kv_free(&ev->steps[i].exprs);
+		ev_trace_free(&ev->steps[i]);
 	}
 	free(ev->steps);
 	kmsg_free(ev->boot_kmsg, ev->nboot_kmsg);
@@ -93,6 +94,7 @@ void evidence_free(struct evidence *ev)
 	free(ev->console_tail);
 	kv_free(&ev->effective);
 	kv_free(&ev->setup_errors);
+	kv_free(&ev->tracing);
 	evidence_init(ev);
 }
 

@@ -23,6 +23,11 @@
 #define EV_MAX_ERROR_LEN 256          /* bytes kept of one errors[] entry */
 #define EV_CONSOLE_TAIL_MAX (8 * 1024) /* bytes kept in console_tail */
 #define EV_MAX_KV        256          /* entries of effective, setup_errors, exprs */
+/* Additions (kernel-side tracing and kernel allocations): */
+#define EV_MAX_TRACE     1024         /* trace lines kept per step */
+#define EV_MAX_TRACE_MSG 1024         /* bytes kept of one trace line (NUL included) */
+#define EV_BUDDY_ZONES   8
+#define EV_BUDDY_ORDERS  11           /* orders 0..10 (6.1 MAX_ORDER 11, 6.12 NR_PAGE_ORDERS 11) */
 
 /* A few /proc/meminfo fields (kB; -1 when absent) and counters. */
 struct mem_snapshot {
@@ -63,6 +68,24 @@ struct wl_result {
 	long long touched;         /* bytes touched before it stopped, -1 unknown */
 	long long limit_bytes;     /* bisect: the largest request granted, -1 unknown */
 	long long committed_as_kb; /* bisect: Committed_AS before its last probe, -1 unknown */
+	/* A kernel allocation the workload triggered (pipe, sockbuf; the
+	 * result line's keys): */
+	int order;                 /* "order": the page allocation's order, -1 unknown */
+	char gfp[128];             /* "gfp": the flags the kernel passes, "" unknown */
+	char trigger[48];          /* "trigger": "F_SETPIPE_SZ", ... */
+	int granted;               /* "granted": requests granted before the last, -1 */
+	long long oom_kill_delta;  /* "oom_kill_delta" the workload measured, -1 */
+	bool helper_died;          /* "helper_died": its helper was killed (by the OOM killer) */
+};
+
+/* /proc/buddyinfo as the workload printed it ({"op":"buddyinfo"}): free
+ * blocks per order of each node/zone ("0/DMA32"), -1 where not given. */
+struct buddy_snapshot {
+	bool present;
+	size_t nzones;
+	char zone[EV_BUDDY_ZONES][24];
+	long long free[EV_BUDDY_ZONES][EV_BUDDY_ORDERS];
+	long long free_kb;         /* MemFree then, -1 */
 };
 
 struct step_evidence {
@@ -84,6 +107,11 @@ struct step_evidence {
 	int timeout_s;             /* from begin; -1 absent */
 	char *error;               /* the agent could not run the step, or NULL */
 	bool wl_truncated;         /* the agent dropped workload lines */
+	/* Additions (tracing, kernel allocations): */
+	char **trace;              /* the step's trace lines, in order */
+	size_t ntrace;
+	bool trace_truncated;      /* the agent sent only the last lines, or some were lost */
+	struct buddy_snapshot buddy_before, buddy_after, buddy_end; /* "when" of the lines */
 };
 
 struct evidence {
@@ -109,6 +137,9 @@ struct evidence {
 	bool boot_kmsg_truncated;  /* more than EV_MAX_KMSG boot lines came */
 	size_t errors_dropped;     /* errors beyond EV_MAX_ERRORS, not kept */
 	int nr_cpus;               /* from facts; -1 unknown */
+	/* Tracing set up by the agent: event name ("oom/mark_victim",
+	 * "oomlab/oom") -> "on", or what went wrong. */
+	struct kv_list tracing;
 };
 
 void evidence_init(struct evidence *ev);
@@ -134,6 +165,14 @@ void evidence_free(struct evidence *ev);
  *   kmsg    i = -1: boot_kmsg, else steps[i].kmsg; at most EV_MAX_KMSG
  *           lines each (then *_truncated), texts cut at EV_MAX_KMSG_MSG;
  *           prio is masked to the level (0-7), -1 when absent
+ *   tracing tracing[name] = "on" when ok, else "ERROR (errno N)"
+ *   trace   steps[i].trace: at most EV_MAX_TRACE lines (then
+ *           trace_truncated), each cut at EV_MAX_TRACE_MSG; the step end's
+ *           trace_dropped > 0 or a "[LOST N EVENTS]" line sets
+ *           trace_truncated too
+ *   wl      also a {"op":"buddyinfo","when":W} line: buddy_before/_after/
+ *           _end by W ("before", "after", "end"), at most EV_BUDDY_ZONES
+ *           zones of EV_BUDDY_ORDERS orders
  *   done    done = true
  *   error   agent_error = its msg (the first one; later ones go to errors)
  * effective, setup_errors and each exprs keep at most EV_MAX_KV keys (more

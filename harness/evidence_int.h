@@ -5,6 +5,7 @@
 #ifndef OOMLAB_EVIDENCE_INT_H
 #define OOMLAB_EVIDENCE_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -40,5 +41,23 @@ void ev_snapshot_init(struct mem_snapshot *s);
 /* Hand a record (a JSON object) to the handler of its type "t"; a missing
  * or unknown type goes to errors. */
 void ev_dispatch(struct parser *ps, json_object *rec);
+/* The step named by the record's "i", created if need be; NULL (noted in
+ * errors, with what as the record's type) when "i" is missing or out of
+ * bounds. */
+struct step_evidence *ev_step_of(struct parser *ps, json_object *rec, const char *what);
+
+/* ---- evidence_trace.c: tracing, trace lines, kernel allocations ---- */
+
+void ev_rec_tracing(struct parser *ps, json_object *rec);
+void ev_rec_trace(struct parser *ps, json_object *rec);
+/* A wl record's data object: a buddyinfo line fills the step's
+ * buddy_before/_after/_end; is_result: data is the step's result line,
+ * whose kernel-allocation keys (order, gfp, trigger, granted,
+ * oom_kill_delta, helper_died) go to st->wl. */
+void ev_wl_kalloc(struct step_evidence *st, json_object *data, bool is_result);
+/* The kernel-allocation fields of a fresh wl_result and buddy snapshots. */
+void ev_kalloc_init(struct step_evidence *st);
+/* Free the step's trace lines. */
+void ev_trace_free(struct step_evidence *st);
 
 #endif

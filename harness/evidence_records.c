@@ -133,11 +133,10 @@ static void step_init(struct step_evidence *st, int index)
 	st->wl.touched = -1;
 	st->wl.limit_bytes = -1;
 	st->wl.committed_as_kb = -1;
+	ev_kalloc_init(st);
 }
 
-/* The step named by the record's "i", created if need be; NULL (noted in
- * errors) when "i" is missing or out of bounds. */
-static struct step_evidence *step_of(struct parser *ps, json_object *rec, const char *what)
+struct step_evidence *ev_step_of(struct parser *ps, json_object *rec, const char *what)
 {
 	struct evidence *ev = ps->ev;
 	int i;
@@ -220,6 +219,9 @@ static void step_counts(struct step_evidence *st, json_object *rec)
 		st->kmsg_truncated = true;
 	if (get_ll_or(rec, "wl_dropped", 0) > 0)
 		st->wl_truncated = true;
+	if (get_ll_or(rec, "trace_dropped", 0) > 0 ||
+	    (get_ll(rec, "trace_lines", &lines) && lines > (long long)st->ntrace))
+		st->trace_truncated = true;
 }
 
 static void step_begin(struct parser *ps, struct step_evidence *st, json_object *rec)
@@ -268,7 +270,7 @@ static void rec_step(struct parser *ps, json_object *rec)
 		ev_add_error(ps->ev, ps->line, "step record without phase begin or end");
 		return;
 	}
-	st = step_of(ps, rec, "step");
+	st = ev_step_of(ps, rec, "step");
 	if (!st)
 		return;
 	if (!strcmp(phase, "begin"))
@@ -279,7 +281,7 @@ static void rec_step(struct parser *ps, json_object *rec)
 
 static void rec_wl(struct parser *ps, json_object *rec)
 {
-	struct step_evidence *st = step_of(ps, rec, "wl");
+	struct step_evidence *st = ev_step_of(ps, rec, "wl");
 	json_object *data = get(rec, "data");
 	struct wl_result *wl;
 	long long touched;
@@ -290,8 +292,10 @@ static void rec_wl(struct parser *ps, json_object *rec)
 	wl = &st->wl;
 	if (get_ll(data, "touched", &touched))
 		wl->touched = touched;
-	if (!get(data, "op") || !get_bool(data, "ok", &ok))
+	if (!get(data, "op") || !get_bool(data, "ok", &ok)) {
+		ev_wl_kalloc(st, data, false);
 		return;
+	}
 	wl->present = true;
 	wl->ok = ok;
 	copy_str(wl->op, sizeof(wl->op), as_text(get(data, "op")));
@@ -300,6 +304,7 @@ static void rec_wl(struct parser *ps, json_object *rec)
 	wl->bytes = get_ll_or(data, "bytes", -1);
 	wl->limit_bytes = get_ll_or(data, "limit_bytes", -1);
 	wl->committed_as_kb = get_ll_or(data, "committed_as_kb", -1);
+	ev_wl_kalloc(st, data, true);
 }
 
 /* ---------- kmsg ---------- */
@@ -323,7 +328,7 @@ static void rec_kmsg(struct parser *ps, json_object *rec)
 		n = &ev->nboot_kmsg;
 		trunc = &ev->boot_kmsg_truncated;
 	} else {
-		struct step_evidence *st = step_of(ps, rec, "kmsg");
+		struct step_evidence *st = ev_step_of(ps, rec, "kmsg");
 
 		if (!st)
 			return;
@@ -432,6 +437,7 @@ void ev_dispatch(struct parser *ps, json_object *rec)
 		{ "hello", rec_hello }, { "setup", rec_setup }, { "facts", rec_facts },
 		{ "step", rec_step },   { "wl", rec_wl },       { "kmsg", rec_kmsg },
 		{ "done", rec_done },   { "error", rec_error },
+		{ "tracing", ev_rec_tracing }, { "trace", ev_rec_trace },
 	};
 	const char *t = get_str(rec, "t");
 	char q[EXCERPT_MAX + 8];

@@ -472,6 +472,74 @@ static void predict_fits(const struct model *m, const struct phys *ph, long long
 	}
 }
 
+/* mm/slab_common.c __do_kmalloc_node (6.1) and mm/slub.c (6.12): a size
+ * above KMALLOC_MAX_CACHE_SIZE (1 << (PAGE_SHIFT + 1) with SLUB,
+ * include/linux/slab.h) goes to the page allocator, order get_order(size);
+ * orders end at 10 (6.1 MAX_ORDER 11, 6.12 MAX_PAGE_ORDER 10). */
+int oracle_kmalloc_order(long long bytes)
+{
+	int order = 0;
+
+	if (bytes <= 2 * 4096 || bytes > 4096LL << 10)
+		return -1;
+	while ((4096LL << order) < bytes)
+		order++;
+	return order;
+}
+
+/* fs/pipe.c (6.1, 6.12): round_pipe_size() gives 0 (EINVAL) past 2^31,
+ * PAGE_SIZE below it, else roundup_pow_of_two(size); pipe_resize_ring()
+ * kcalloc()s size >> PAGE_SHIFT struct pipe_buffer of 40 bytes
+ * (include/linux/pipe_fs_i.h: page, offset + len, ops, flags, private). */
+int oracle_pipe_ring_order(long long pipe_bytes)
+{
+	long long size = 4096;
+
+	if (pipe_bytes < 1 || pipe_bytes > 1LL << 31)
+		return -1;
+	while (size < pipe_bytes)
+		size <<= 1;
+	return oracle_kmalloc_order(size / 4096 * 40);
+}
+
+/* Kernel allocations of one order until one meets its limit.
+ * mm/page_alloc.c __alloc_pages_slowpath() (6.1, 6.12): a costly order
+ * without __GFP_RETRY_MAYFAIL gives up after one round of reclaim and
+ * compaction, and __alloc_pages_may_oom() returns before out_of_memory()
+ * for order > PAGE_ALLOC_COSTLY_ORDER ("The OOM killer will not help
+ * higher order allocs"): the allocation fails.  Order <= 3 retries
+ * (should_reclaim_retry, should_compact_retry) and then invokes the OOM
+ * killer.  A charge (mm/memcontrol.c try_charge_memcg, __GFP_ACCOUNT)
+ * over memory.max reclaims, retries and calls mem_cgroup_oom(), which
+ * returns false at once for order > PAGE_ALLOC_COSTLY_ORDER, before it
+ * raises memory.events "oom": the charge fails with ENOMEM ("max" rose). */
+static void predict_kalloc(const struct model *m, struct oracle_prediction *o)
+{
+	const struct oracle_request *r = m->r;
+	bool memcg = r->accounted && m->p.in_memcg && m->p.memcg_max >= 0;
+	long long costly_kb = KB_PER_PAGE << ORACLE_COSTLY_ORDER;
+	const char *how = "";
+
+	if (r->order < 0 || r->order > 10) {
+		set(o, PATH_UNKNOWN, 0, 0, 0);
+		snprintf(o->why, sizeof(o->why), "not a page allocation of a known order");
+		return;
+	}
+	set(o, PATH_COSTLY_ORDER_FAIL, costly_kb - (KB_PER_PAGE << r->order), costly_kb, 0);
+	if (r->order > ORACLE_COSTLY_ORDER) {
+		snprintf(o->why, sizeof(o->why), "order %d > PAGE_ALLOC_COSTLY_ORDER %d: %s", r->order,
+			 ORACLE_COSTLY_ORDER, memcg ? "mem_cgroup_oom() skips the OOM killer, the "
+			 "charge fails (mm/memcontrol.c)" : "__alloc_pages_may_oom() does not invoke "
+			 "the OOM killer, the allocation fails (mm/page_alloc.c)");
+		return;
+	}
+	o->path = oom_outcome(m, memcg, &how);
+	if (o->path == PATH_GLOBAL_OOM_KILL || o->path == PATH_MEMCG_OOM_KILL)
+		how = "it kills the stressor's helper (the stressor has oom_score_adj -1000)";
+	snprintf(o->why, sizeof(o->why), "order %d <= PAGE_ALLOC_COSTLY_ORDER %d: %s OOM, %s",
+		 r->order, ORACLE_COSTLY_ORDER, memcg ? "a memcg" : "a global", how);
+}
+
 void oracle_predict(const struct oracle_policy *p, const struct oracle_facts *f,
 		    const struct oracle_request *r, struct oracle_prediction *out)
 {
@@ -486,6 +554,10 @@ void oracle_predict(const struct oracle_policy *p, const struct oracle_facts *f,
 		return;
 	}
 	model_init(&m, p, f, r);
+	if (r->kind == REQ_KALLOC) {
+		predict_kalloc(&m, out);
+		return;
+	}
 	touch = r->kind == REQ_HOG || r->touch;
 	phys_capacity(&m, &ph);
 	need_kb = touch ? m.req * KB_PER_PAGE : 0;

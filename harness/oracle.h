@@ -57,7 +57,13 @@ struct oracle_facts {
 enum oracle_req_kind {
 	REQ_MMAP,        /* one private anonymous mmap (touch or not) */
 	REQ_HOG,         /* mmap+touch chunk after chunk up to bytes */
+	REQ_KALLOC,      /* kernel page allocations of one order, until one meets its
+	                  * limit: no free block of that order left (fragmented
+	                  * memory) or the cgroup's memory.max (see order) */
 };
+
+/* include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER (3 since 2.6.23; 6.1, 6.12) */
+#define ORACLE_COSTLY_ORDER 3
 
 struct oracle_request {
 	enum oracle_req_kind kind;
@@ -69,6 +75,10 @@ struct oracle_request {
 	long long task_total_vm_kb;       /* the task's size before the request */
 	long long chunk_bytes;            /* REQ_HOG: one mmap per chunk (0: 1 MiB, as wl_hog) */
 	int oom_score_adj;                /* the workload's (the agent sets 0) */
+	/* REQ_KALLOC: the order of each page allocation, and whether it is
+	 * charged to the workload's memory cgroup (__GFP_ACCOUNT). */
+	int order;
+	bool accounted;
 };
 
 struct oracle_prediction {
@@ -90,6 +100,14 @@ struct oracle_prediction {
 	long long limit_kb;               /* the limit compared against */
 	char why[256];                    /* one sentence, for evidence and `oomlab oracle` */
 };
+
+/* The order of the page allocation behind a kmalloc() of bytes: above
+ * KMALLOC_MAX_CACHE_SIZE (8 KiB, SLUB) get_order(bytes); -1 when a slab
+ * cache serves it or bytes is past the largest order (10). */
+int oracle_kmalloc_order(long long bytes);
+/* The order of the ring F_SETPIPE_SZ allocates for a pipe of pipe_bytes
+ * (fs/pipe.c), -1 when it is not a page allocation or not a valid size. */
+int oracle_pipe_ring_order(long long pipe_bytes);
 
 /* Fill ORACLE_UNSET policy fields with the kernel's defaults for facts. */
 void oracle_defaults(struct oracle_policy *p, const struct oracle_facts *f);

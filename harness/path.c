@@ -26,6 +26,9 @@ static const struct {
 		"memory.high: the cgroup was throttled and reclaimed, nothing was killed" },
 	[PATH_NO_KILLABLE_PANIC] = { "no_killable_panic",
 		"a global OOM found no task it could kill and panicked" },
+	[PATH_COSTLY_ORDER_FAIL] = { "costly_order_fail",
+		"a kernel allocation or memcg charge of order > 3 (PAGE_ALLOC_COSTLY_ORDER) "
+		"failed without the OOM killer" },
 };
 
 const char *path_name(enum oom_path p)

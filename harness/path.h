@@ -22,6 +22,8 @@ enum oom_path {
 	PATH_OOM_GROUP_KILL,   /* memory.oom.group: the whole cgroup was killed */
 	PATH_MEMCG_HIGH_THROTTLE, /* memory.high: throttled and reclaimed, nothing killed */
 	PATH_NO_KILLABLE_PANIC, /* a global OOM found no killable task and panicked */
+	PATH_COSTLY_ORDER_FAIL, /* an allocation (or memcg charge) of order > 3 failed
+	                         * without the OOM killer */
 	PATH_COUNT
 };
 

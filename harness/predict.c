@@ -163,6 +163,49 @@ static bool step_size(const struct step_evidence *st, long long *bytes)
 	return false;
 }
 
+/* pipe and sockbuf (workloads/README.md): kernel allocations of one
+ * order.  The order comes from the size the guest used (the result line's
+ * "bytes": the pipe's size, the control buffer's length) when st has it,
+ * else from order=N (the stressor's own mapping: a pipe of 2^(N+18) bytes,
+ * a buffer of 4096 << N) or size=, each through the kernel's formula
+ * (oracle_pipe_ring_order, oracle_kmalloc_order).  The limit the requests
+ * meet is the helper's doing: frag=1 (no free block of the order left) or
+ * fill=1 (the cgroup at memory.max); without either there is no prediction. */
+static int kalloc_request(const struct scenario *sc, const struct oracle_policy *p,
+			  struct lookup_ctx *c, const struct step_evidence *st,
+			  struct oracle_request *r, struct buf *err)
+{
+	bool pipe = !strcmp(sc->run[0], "pipe");
+	long long order = -1, bytes = -1, frag = 0, fill = 0;
+
+	r->kind = REQ_KALLOC;
+	r->accounted = pipe;      /* GFP_KERNEL_ACCOUNT; sock_kmalloc: GFP_KERNEL */
+	if (!(run_arg(sc, "frag", c, &frag, err) && frag) && !(run_arg(sc, "fill", c, &fill, err) && fill)) {
+		if (!err->len)
+			buf_addf(err, "%s: %s without frag=1 or fill=1 may never meet a limit",
+				 sc->name, sc->run[0]);
+		return -1;
+	}
+	if (fill && !(p->in_memcg && p->memcg_max >= 0)) {
+		buf_addf(err, "%s: fill=1 needs a memory.max in the vmconfig", sc->name);
+		return -1;
+	}
+	if (st && st->wl.present && st->wl.bytes > 0)
+		bytes = st->wl.bytes;
+	else if (run_arg(sc, "order", c, &order, err))
+		bytes = order < 0 || order > 20 ? -1 : pipe ? 1LL << (order + 18) : 4096LL << order;
+	else if (!run_arg(sc, "size", c, &bytes, err))
+		bytes = -1;
+	r->bytes = bytes;
+	r->order = pipe ? oracle_pipe_ring_order(bytes) : oracle_kmalloc_order(bytes);
+	if (r->order < 0) {
+		if (!err->len)
+			buf_addf(err, "%s: no order= or size= that makes a page allocation", sc->name);
+		return -1;
+	}
+	return 0;
+}
+
 int predict_request(const struct scenario *sc, const struct oracle_policy *p,
 		    const struct oracle_facts *f, const struct step_evidence *st,
 		    struct oracle_request *r, struct buf *err)
@@ -172,6 +215,9 @@ int predict_request(const struct scenario *sc, const struct oracle_policy *p,
 	const char *w = sc->run[0];
 
 	memset(r, 0, sizeof(*r));
+	r->order = -1;
+	if (!strcmp(w, "pipe") || !strcmp(w, "sockbuf"))
+		return kalloc_request(sc, p, &c, st, r, err);
 	r->kind = !strcmp(w, "hog") || !strcmp(w, "mbind") ? REQ_HOG : REQ_MMAP;
 	r->cap_sys_admin = sc->uid <= 0;
 	r->task_total_vm_kb = WORKLOAD_TOTAL_VM_KB;
@@ -207,6 +253,16 @@ int predict_scenario(const struct scenario *sc, const struct vmconfig *vm,
 
 	predict_policy(vm, sc, &p);
 	oracle_defaults(&p, &facts);
+	/* frag on its own: it fragments memory and takes blocks of order 4
+	 * and up, whose failures never invoke the OOM killer
+	 * (workloads/wl_frag.c). */
+	if (!strcmp(sc->run[0], "frag")) {
+		memset(out, 0, sizeof(*out));
+		out->path = PATH_NO_FAILURE;
+		snprintf(out->why, sizeof(out->why), "frag alone: its drains of order > %d fail "
+			 "without the OOM killer, nothing else is requested", ORACLE_COSTLY_ORDER);
+		return 0;
+	}
 	if (predict_request(sc, &p, &facts, st, &r, err) < 0)
 		return -1;
 	/* fork: the parent's mapping is committed before the child asks for

@@ -26,11 +26,13 @@
  *       "reason":     "",                          why not PASS; "" for PASS
  *       "evidence":   [ "vmstat oom_kill +1", ... ],   short sentences
  *       "duration_s": 8.123,                       number (ms precision), null if unknown
- *       "dir":        "mode2-commit-reject"        relative to the run directory
+ *       "dir":        "mode2-commit-reject",       relative to the run directory
+ *       "console_tail": "[ 9.1] ...\n..."         ERROR rows: the console's last
+ *                                                  lines; null otherwise
  *   }, ... ]
  *
  * Every string is valid UTF-8: guest text has its invalid bytes and control
- * characters replaced by '?'.
+ * characters replaced by '?' (console_tail keeps its newlines and tabs).
  */
 #include "report.h"
 
@@ -153,6 +155,16 @@ static struct json_object *json_oracle(const struct result *r)
 	return o;
 }
 
+/* The console's last lines (ERROR rows), newlines kept; null when none. */
+static struct json_object *json_tail(const struct result *r)
+{
+	char tmp[sizeof(r->console_tail)];
+
+	report_tail_copy(tmp, sizeof(tmp), r->console_tail,
+			 strnlen(r->console_tail, sizeof(r->console_tail)));
+	return tmp[0] ? json_object_new_string(tmp) : NULL;
+}
+
 static struct json_object *json_result(const struct result *r)
 {
 	struct json_object *o = json_object_new_object(), *exp = json_object_new_object();
@@ -173,6 +185,7 @@ static struct json_object *json_result(const struct result *r)
 	json_object_object_add(o, "evidence", json_evidence(&r->obs));
 	json_object_object_add(o, "duration_s", json_duration(r->duration_s));
 	json_object_object_add(o, "dir", JSTR(r->dir));
+	json_object_object_add(o, "console_tail", json_tail(r));
 	return o;
 }
 
@@ -274,6 +287,15 @@ static void xml_system_out(struct buf *out, const struct result *r)
 	buf_addstr(out, "\nevidence:\n");
 	xml_evidence(out, &r->obs);
 	buf_addstr(out, "</system-out>\n");
+	if (r->console_tail[0]) {
+		char tmp[sizeof(r->console_tail)];
+
+		report_tail_copy(tmp, sizeof(tmp), r->console_tail,
+				 strnlen(r->console_tail, sizeof(r->console_tail)));
+		buf_addstr(out, "      <system-err>console tail:\n");
+		buf_add_xml(out, tmp);
+		buf_addstr(out, "\n</system-err>\n");
+	}
 }
 
 static void xml_testcase(struct buf *out, const struct result *r)
@@ -337,12 +359,48 @@ static void make_row(const struct result *r, struct row *w)
 	w->verdict = verdict_name(r->verdict);
 }
 
+void report_brief(const struct result *r, char *out, size_t len)
+{
+	struct row row;
+
+	make_row(r, &row);
+	snprintf(out, len, "%s %s (%s%s%s)", row.verdict, row.scenario, row.time,
+		 row.unit[0] ? " " : "", row.unit);
+}
+
 static void widen(int *w, const char *s)
 {
 	int n = (int)strlen(s);
 
 	if (n > *w)
 		*w = n;
+}
+
+/* The last TABLE_TAIL_LINES console lines of an ERROR row, indented. */
+#define TABLE_TAIL_LINES 5
+static void table_tail(FILE *f, const struct result *r)
+{
+	char tmp[sizeof(r->console_tail)];
+	const char *p;
+	unsigned lines = 0;
+
+	report_tail_copy(tmp, sizeof(tmp), r->console_tail,
+			 strnlen(r->console_tail, sizeof(r->console_tail)));
+	for (size_t n = strlen(tmp); n && tmp[n - 1] == '\n'; n--)
+		tmp[n - 1] = '\0';
+	if (!tmp[0])
+		return;
+	for (p = tmp + strlen(tmp); p > tmp; p--)
+		if (p[-1] == '\n' && ++lines == TABLE_TAIL_LINES)
+			break;
+	fprintf(f, "  console, last lines:\n");
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(f, "  | %.*s\n", len, p);
+		p += len + (nl ? 1 : 0);
+	}
 }
 
 void report_table(FILE *f, const struct result *r, size_t n)
@@ -386,6 +444,7 @@ void report_table(FILE *f, const struct result *r, size_t n)
 		fprintf(f, "%s %s: %s%s%s%s\n", row.verdict, row.scenario,
 			reason[0] ? reason : "(no reason given)", dir[0] ? " (see " : "", dir,
 			dir[0] ? "/)" : "");
+		table_tail(f, &r[i]);
 	}
 }
 
@@ -487,90 +546,4 @@ fail:
 fail_nofile:
 	buf_addf(err, "cannot %s %s: %s", what, path, strerror(errno));
 	return -1;
-}
-
-/* ---- progress ---- */
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void progress_init(struct progress *p, FILE *f, size_t total)
-{
-	memset(p, 0, sizeof(*p));
-	p->tty = isatty(fileno(f)) == 1;
-	p->total = total;
-	p->start = mono_s();
-}
-
-static void fmt_secs(char *out, size_t len, long long s)
-{
-	if (s >= 60)
-		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
-	else
-		snprintf(out, len, "%llds", s);
-}
-
-static void status_line(const struct progress *p, char *line, size_t len)
-{
-	double el = mono_s() - p->start;
-	long long el_s = el > 0 ? (long long)el : 0;
-	size_t done = p->done > p->total ? p->total : p->done;
-	char e[32], eta[32];
-
-	fmt_secs(e, sizeof(e), el_s);
-	if (done)
-		fmt_secs(eta, sizeof(eta), el_s * (long long)(p->total - done) / (long long)done);
-	else
-		snprintf(eta, sizeof(eta), "?");
-	snprintf(line, len, "[%zu/%zu] running %zu, elapsed %s, ETA %s", done, p->total,
-		 p->running, e, eta);
-}
-
-static void redraw(struct progress *p, FILE *f, const char *line)
-{
-	if (!strcmp(line, p->shown))
-		return;
-	fprintf(f, "\r%s\033[K", line);
-	fflush(f);
-	snprintf(p->shown, sizeof(p->shown), "%s", line);
-	p->last_len = strlen(line);
-}
-
-void progress_update(struct progress *p, FILE *f, const struct result *finished)
-{
-	char line[sizeof(p->shown)];
-
-	if (finished)
-		p->done++;
-	if (p->tty) {
-		status_line(p, line, sizeof(line));
-		redraw(p, f, line);
-		return;
-	}
-	if (finished) {
-		struct row row;
-
-		make_row(finished, &row);
-		fprintf(f, "[%zu/%zu] %s %s (%s%s%s)\n", p->done, p->total, row.verdict,
-			row.scenario, row.time, row.unit[0] ? " " : "", row.unit);
-		fflush(f);
-	}
-}
-
-void progress_end(struct progress *p, FILE *f)
-{
-	char e[32];
-
-	if (!p->tty || !p->last_len)
-		return;
-	fmt_secs(e, sizeof(e), (long long)(mono_s() - p->start));
-	fprintf(f, "\r[%zu/%zu] finished in %s\033[K\n", p->done, p->total, e);
-	fflush(f);
-	p->last_len = 0;
-	p->shown[0] = '\0';
 }

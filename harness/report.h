@@ -33,6 +33,7 @@ struct result {
 	char reason[512];          /* why not PASS; "" for PASS */
 	double duration_s;
 	char dir[64];              /* per-scenario directory, relative to the run dir */
+	char console_tail[2048];   /* ERROR rows: the last lines of the guest console */
 };
 
 /* Write text to path atomically (temp + fsync + rename).  On failure the
@@ -42,9 +43,26 @@ struct result {
 int write_file_atomic(const char *path, const char *data, size_t len, struct buf *err);
 
 void report_json(const struct result *r, size_t n, struct buf *out);
+/* Read results.json back (for --resume): every key report_json writes, so
+ * that writing the loaded results again gives the same document.  The text
+ * is untrusted: strings are cut to their fields and sanitized, unknown
+ * path and verdict names are errors.  -1 with err set ("results.json: ..."
+ * naming the entry) when it is not such a document; *out (free it with
+ * run_results_free or result_free + free) holds *n results on success. */
+int report_load_json(const char *text, size_t len, struct result **out, size_t *n,
+		     struct buf *err);
+/* A deep copy (the evidence strings are duplicated); free with result_free. */
+void result_copy(struct result *dst, const struct result *src);
+void result_free(struct result *r);
+/* Copy len bytes of console text into dst[dstlen]: '\n' and '\t' kept,
+ * other control bytes and invalid UTF-8 shown as '?', cut at a character
+ * boundary, NUL-terminated. */
+void report_tail_copy(char *dst, size_t dstlen, const char *src, size_t len);
 void report_junit(const struct result *r, size_t n, const char *suite, struct buf *out);
 /* The table: scenario, vmconfig, expected, observed, verdict, time. */
 void report_table(FILE *f, const struct result *r, size_t n);
+/* "PASS mode0-heuristic-reject (8.1 s)": one finished result in brief. */
+void report_brief(const struct result *r, char *out, size_t len);
 /* Process exit status for a run: 0 all PASS/SKIP, 1 any FAIL, 2 any ERROR. */
 int report_exit_status(const struct result *r, size_t n);
 

@@ -1,64 +1,38 @@
-/* run.c - see run.h */
-#include "run.h"
+/* run.c - see run.h: the loop over the plan, the work directory, signals,
+ * saving results.  One scenario's life is in run_item.c. */
+#include "run_int.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "assess.h"
+#include <fiu-local.h>
+
 #include "cleanup.h"
-#include "evidence.h"
 #include "guestfs.h"
-#include "initramfs.h"
-#include "predict.h"
-#include "spawn.h"
 #include "verdict.h"
 
-#define MAX_MODULES 32
-#define STRESS_NG "/usr/bin/stress-ng" /* Debian's, shipped with its libraries */
-#define RECORDS_MAX (32u << 20) /* more than any honest agent writes */
-#define CONSOLE_MAX (8u << 20)
-/* Boot under TCG plus setup: added to the step timeouts for the VM timeout. */
-#define VM_BOOT_ALLOWANCE_S 90
-
-struct slot {
-	bool busy;
-	size_t item;
-	struct vm vm;
-};
-
-struct run {
-	const struct plan *plan;
-	const struct run_opts *o;
-	struct result *res;
-	bool *finished;
-	struct slot *slots;
-	char work[PATH_MAX];   /* out_dir/.work: initramfs and swap images */
-	struct progress prog;
-};
-
-static int mkdir_p(const char *path)
+static void *xcalloc(size_t n, size_t size)
 {
-	char tmp[PATH_MAX];
+	void *p = NULL;
 
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return errno = ENAMETOOLONG, -1;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	fiu_do_on("oomlab/run/alloc", goto fail);
+	p = calloc(n, size);
+	if (p)
+		return p;
+fail:
+	fputs("oomlab: out of memory\n", stderr);
+	abort();
 }
 
 int run_make_initramfs(const char *path, const char *guest_dir, const char *plan_json,
@@ -77,246 +51,175 @@ int run_make_initramfs(const char *path, const char *guest_dir, const char *plan
 	return r;
 }
 
-/* A sparse swap image formatted by mkswap (util-linux) on the host. */
-static int make_swap_disk(const char *path, unsigned long long bytes, struct buf *err)
-{
-	const char *argv[] = { "mkswap", "-q", path, NULL };
-	_cleanup_buf_ struct buf out = BUF_INIT;
-	FILE *f = fopen(path, "we");
-
-	if (!f || ftruncate(fileno(f), (off_t)bytes) < 0) {
-		buf_addf(err, "%s: cannot create the swap image: %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	if (run_capture(argv, &out, 4096, err) != 0) {
-		buf_addf(err, " (mkswap %s failed: %s)", path, out.s);
-		return -1;
-	}
-	return 0;
-}
-
-static void module_basenames(char **paths, size_t n, char **names)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *slash = strrchr(paths[i], '/');
-		names[i] = slash ? slash + 1 : paths[i];
-	}
-}
-
-/* Everything a scenario's guest needs on disk.  Returns -1 with err set. */
-static int prepare_item(struct run *r, size_t i, struct vm_spec *spec, struct buf *err)
-{
-	const struct plan_item *it = &r->plan->items[i];
-	const char *mods[MAX_MODULES];
-	char *ko[MAX_MODULES] = { 0 }, *names[MAX_MODULES];
-	_cleanup_buf_ struct buf plan = BUF_INIT, path = BUF_INIT;
-	size_t nmod = plan_modules(it, mods, MAX_MODULES);
-	int nko = 0, ret = -1;
-
-	if (nmod) {
-		nko = kernel_modules_closure(r->o->kernel, mods, nmod, ko, MAX_MODULES, err);
-		if (nko < 0)
-			return -1;
-	}
-	module_basenames(ko, (size_t)nko, names);
-	plan_guest_json(it, names, (size_t)nko, &plan);
-	buf_addf(&path, "%s/%s/plan.json", r->o->out_dir, it->sc->name);
-	if (write_file_atomic(path.s, plan.s, plan.len, err) < 0)
-		goto out;
-	buf_reset(&path);
-	buf_addf(&path, "%s/%s.cpio", r->work, it->sc->name);
-	if (run_make_initramfs(path.s, r->o->guest_dir, plan.s, ko, (size_t)nko,
-			       !strcmp(it->sc->run[0], "stress-ng") ? STRESS_NG : NULL, err) < 0)
-		goto out;
-	spec->initrd = strdup(path.s);
-	if (it->vm->swap == SWAP_DISK) {
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s.swap", r->work, it->sc->name);
-		if (make_swap_disk(path.s, it->vm->swap_bytes, err) < 0)
-			goto out;
-		spec->disk_path = strdup(path.s);
-	}
-	ret = 0;
-out:
-	for (int k = 0; k < nko; k++)
-		free(ko[k]);
-	return ret;
-}
-
-static char *scenario_file(const struct run *r, size_t i, const char *name)
-{
-	struct buf b = BUF_INIT;
-
-	buf_addf(&b, "%s/%s/%s", r->o->out_dir, r->plan->items[i].sc->name, name);
-	return buf_detach(&b);
-}
-
-static void append_join(struct buf *b, const char *a, const char *c)
-{
-	if (a && *a)
-		buf_addf(b, "%s ", a);
-	if (c && *c)
-		buf_addf(b, "%s ", c);
-	buf_rtrim(b);
-}
-
-static unsigned vm_timeout(const struct scenario *sc)
-{
-	return VM_BOOT_ALLOWANCE_S + (sc->timeout_s ? sc->timeout_s : 120) + 30;
-}
-
-static void result_init(struct run *r, size_t i)
-{
-	struct result *res = &r->res[i];
-	const struct plan_item *it = &r->plan->items[i];
-
-	memset(res, 0, sizeof(*res));
-	snprintf(res->scenario, sizeof(res->scenario), "%s", it->sc->name);
-	snprintf(res->vmconfig, sizeof(res->vmconfig), "%s", it->vm->name);
-	snprintf(res->kernel, sizeof(res->kernel), "%s", r->o->kernel->release);
-	snprintf(res->accel, sizeof(res->accel), "%s", accel_name(r->o->accel));
-	snprintf(res->dir, sizeof(res->dir), "%s", it->sc->name);
-	res->expected = it->sc->expect;
-	observed_init(&res->obs);
-}
+/* ---- results ---- */
 
 static void save_results(struct run *r)
 {
-	_cleanup_free_ struct result *done = calloc(r->plan->n + 1, sizeof(*done));
+	_cleanup_free_ struct result *done = xcalloc(r->plan->n + 1, sizeof(*done));
 	_cleanup_buf_ struct buf json = BUF_INIT, xml = BUF_INIT, path = BUF_INIT, err = BUF_INIT;
 	size_t n = 0;
 
-	if (!done)
-		abort();
 	for (size_t i = 0; i < r->plan->n; i++)
 		if (r->finished[i])
 			done[n++] = r->res[i];
 	report_json(done, n, &json);
 	report_junit(done, n, "oomlab", &xml);
+	r->save_failed = false;
 	buf_addf(&path, "%s/results.json", r->o->out_dir);
-	if (write_file_atomic(path.s, json.s, json.len, &err) < 0)
-		fprintf(stderr, "oomlab: %s\n", err.s);
+	if (write_file_atomic(path.s, json.s, json.len, &err) < 0) {
+		fprintf(stderr, "oomlab: %s (the previous results.json is intact)\n", err.s);
+		r->save_failed = true;
+		return; /* junit.xml never gets ahead of results.json */
+	}
 	buf_reset(&path);
 	buf_addf(&path, "%s/junit.xml", r->o->out_dir);
-	if (write_file_atomic(path.s, xml.s, xml.len, &err) < 0)
+	if (write_file_atomic(path.s, xml.s, xml.len, &err) < 0) {
 		fprintf(stderr, "oomlab: %s\n", err.s);
+		r->save_failed = true;
+	}
 }
 
-static void finish_item(struct run *r, size_t i)
+void run_finish_item(struct run *r, size_t i)
 {
 	r->finished[i] = true;
 	save_results(r);
 	progress_update(&r->prog, stderr, &r->res[i]);
 }
 
-static void fail_item(struct run *r, size_t i, const char *why)
+void run_fail_item(struct run *r, size_t i, const char *why)
 {
 	struct result *res = &r->res[i];
 
 	res->verdict = VERDICT_ERROR;
 	snprintf(res->reason, sizeof(res->reason), "%s", why);
-	finish_item(r, i);
+	run_finish_item(r, i);
 }
 
-static void start_item(struct run *r, struct slot *s, size_t i)
+/* --resume: the items whose results came from an earlier run. */
+static size_t apply_prior(struct run *r)
 {
-	const struct plan_item *it = &r->plan->items[i];
-	_cleanup_buf_ struct buf err = BUF_INIT, dir = BUF_INIT, append = BUF_INIT;
-	_cleanup_free_ char *console = scenario_file(r, i, "console.log");
-	_cleanup_free_ char *records = scenario_file(r, i, "records.jsonl");
-	_cleanup_free_ char *qlog = scenario_file(r, i, "qemu.log");
-	struct vm_spec spec = { 0 };
+	size_t n = 0;
 
-	result_init(r, i);
-	buf_addf(&dir, "%s/%s", r->o->out_dir, it->sc->name);
-	if (mkdir_p(dir.s) < 0) {
-		buf_addf(&err, "%s: cannot create: %s", dir.s, strerror(errno));
-		goto fail;
+	for (size_t k = 0; k < r->o->nprior; k++) {
+		const struct result *p = &r->o->prior[k];
+
+		for (size_t i = 0; i < r->plan->n; i++) {
+			const struct plan_item *it = &r->plan->items[i];
+
+			if (r->finished[i] || strcmp(it->sc->name, p->scenario) ||
+			    strcmp(it->vm->name, p->vmconfig))
+				continue;
+			result_copy(&r->res[i], p);
+			r->finished[i] = true;
+			n++;
+			break;
+		}
 	}
-	if (prepare_item(r, i, &spec, &err) < 0)
-		goto fail;
-	append_join(&append, it->vm->append, r->o->append);
-	spec.qemu = r->o->qemu;
-	spec.kernel = r->o->kernel->image;
-	spec.append = append.s;
-	spec.mem_bytes = it->vm->memory_bytes;
-	spec.cpus = it->vm->cpus;
-	spec.numa_nodes = it->vm->numa_nodes;
-	spec.accel = r->o->accel;
-	spec.console_path = console;
-	spec.records_path = records;
-	spec.qemu_log_path = qlog;
-	spec.timeout_s = vm_timeout(it->sc);
-	if (vm_start(&spec, &s->vm, &err) < 0)
-		goto fail;
-	free((char *)spec.initrd);
-	free((char *)spec.disk_path);
-	s->busy = true;
-	s->item = i;
-	r->prog.running++;
-	return;
-fail:
-	free((char *)spec.initrd);
-	free((char *)spec.disk_path);
-	fail_item(r, i, err.s);
+	return n;
 }
 
-/* What this boot measured serves `oomlab oracle` later (predict.h). */
-static void save_facts(struct run *r, size_t i, const struct evidence *ev)
-{
-	_cleanup_buf_ struct buf err = BUF_INIT;
-	struct oracle_facts f;
+/* ---- the work directory ---- */
 
-	if (!r->o->cache_dir || !ev->hello || !ev->release[0] || ev->boot.mem_total_kb <= 0)
+/* mkdir -p, the last component with mode. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return errno = ENAMETOOLONG, -1;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int run_work_dir(struct run *r, struct buf *err)
+{
+	if (fiu_fail("oomlab/run/mkdir"))
+		errno = EACCES;
+	else if (mkdir_p(r->work, 0700) == 0 && chmod(r->work, 0700) == 0)
+		return 0;
+	buf_addf(err, "%s: cannot create: %s", r->work, strerror(errno));
+	return -1;
+}
+
+/* Remove the entries of dir that match pattern. */
+static void sweep(const char *dir, const char *pattern)
+{
+	_cleanup_buf_ struct buf path = BUF_INIT;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
 		return;
-	predict_facts(ev, &f);
-	if (facts_save(r->o->cache_dir, ev->release, r->plan->items[i].vm, &f, &err) < 0)
-		fprintf(stderr, "oomlab: %s\n", err.s);
-}
-
-/* The VM of slot s is over: gather the evidence and judge. */
-static void collect_item(struct run *r, struct slot *s, const struct vm_outcome *out)
-{
-	size_t i = s->item;
-	struct result *res = &r->res[i];
-	_cleanup_free_ char *records = scenario_file(r, i, "records.jsonl");
-	_cleanup_free_ char *console = scenario_file(r, i, "console.log");
-	_cleanup_buf_ struct buf rec = BUF_INIT, con = BUF_INIT;
-	struct evidence ev;
-	const char *problem = NULL;
-
-	s->busy = false;
-	r->prog.running--;
-	evidence_init(&ev);
-	if (buf_read_file(&rec, records, RECORDS_MAX, NULL) < 0)
-		problem = "the record channel file is missing";
-	buf_read_file(&con, console, CONSOLE_MAX, NULL);
-	evidence_parse_records(&ev, rec.s, rec.len);
-	evidence_scan_console(&ev, con.s, con.len, 40);
-	if (out->timed_out || out->qemu_failed)
-		problem = out->why;
-	assess(&r->plan->items[i], &ev, problem, res);
-	save_facts(r, i, &ev);
-	res->duration_s = out->wall_s;
-	evidence_free(&ev);
-	finish_item(r, i);
-}
-
-static void cleanup_work(struct run *r)
-{
-	for (size_t i = 0; i < r->plan->n; i++) {
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/%s.cpio", r->work, r->plan->items[i].sc->name);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s/%s.swap", r->work, r->plan->items[i].sc->name);
-		unlink(path);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
+			continue;
+		if (fnmatch(pattern, e->d_name, FNM_PERIOD) != 0)
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, e->d_name);
+		unlink(path.s);
 	}
+	closedir(d);
+}
+
+void run_work_done(struct run *r)
+{
+	sweep(r->work, "*");
 	rmdir(r->work);
 }
+
+/* What a killed run left: images in .work, temp files of atomic writes
+ * (write_file_atomic's NAME.tmp.XXXXXX) in out_dir and its scenario dirs. */
+static void sweep_stale(struct run *r)
+{
+	_cleanup_buf_ struct buf dir = BUF_INIT;
+
+	run_work_done(r);
+	sweep(r->o->out_dir, "*.tmp.??????");
+	for (size_t i = 0; i < r->plan->n; i++) {
+		buf_reset(&dir);
+		buf_addf(&dir, "%s/%s", r->o->out_dir, r->plan->items[i].sc->name);
+		sweep(dir.s, "*.tmp.??????");
+	}
+}
+
+/* The run owns out_dir: a lock on the directory itself (nothing to leave
+ * behind), so that a second run into it (a --resume while the first still
+ * runs, say) is refused. */
+static int work_open(struct run *r, struct buf *err)
+{
+	snprintf(r->work, sizeof(r->work), "%s/.work", r->o->out_dir);
+	r->lock_fd = open(r->o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->lock_fd < 0) {
+		buf_addf(err, "%s: cannot open: %s", r->o->out_dir, strerror(errno));
+		return -1;
+	}
+	if (flock(r->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		buf_addf(err, "%s is in use by another oomlab run", r->o->out_dir);
+		close(r->lock_fd);
+		r->lock_fd = -1;
+		return -1;
+	}
+	sweep_stale(r);
+	return 0;
+}
+
+static void work_close(struct run *r)
+{
+	run_work_done(r);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->lock_fd = -1;
+}
+
+/* ---- the loop ---- */
 
 static int signal_fd(sigset_t *old)
 {
@@ -330,11 +233,14 @@ static int signal_fd(sigset_t *old)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static bool interrupted(int sfd)
+/* The signal that asks us to stop, or 0. */
+static int interrupted(int sfd)
 {
 	struct signalfd_siginfo si;
 
-	return sfd >= 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si);
+	if (sfd >= 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		return (int)si.ssi_signo;
+	return 0;
 }
 
 /* Poll every busy slot once; returns how many are still busy. */
@@ -349,39 +255,58 @@ static size_t poll_slots(struct run *r)
 		if (!s->busy)
 			continue;
 		if (vm_poll(&s->vm, &out) == 1)
-			collect_item(r, s, &out);
-		else
+			run_collect_item(r, s, &out);
+		if (s->busy)
 			busy++;
 	}
 	return busy;
+}
+
+static void kill_all(struct run *r)
+{
+	for (unsigned k = 0; k < r->o->jobs; k++) {
+		if (!r->slots[k].busy)
+			continue;
+		vm_kill(&r->slots[k].vm);
+		r->slots[k].busy = false;
+		r->prog.running--;
+	}
+}
+
+static size_t next_item(const struct run *r, size_t next)
+{
+	while (next < r->plan->n && r->finished[next])
+		next++;
+	return next;
 }
 
 static int loop(struct run *r)
 {
 	sigset_t old;
 	_cleanup_close_ int sfd = signal_fd(&old);
-	size_t next = 0, busy = 0;
-	int status = 0;
+	size_t next = next_item(r, 0), busy = 0;
+	int sig = 0;
 
 	while (next < r->plan->n || busy) {
 		struct pollfd pfd = { sfd, POLLIN, 0 };
 
-		if (interrupted(sfd)) {
-			for (unsigned k = 0; k < r->o->jobs; k++)
-				if (r->slots[k].busy)
-					vm_kill(&r->slots[k].vm);
-			status = 130;
+		if ((sig = interrupted(sfd)))
 			break;
+		for (unsigned k = 0; k < r->o->jobs && next < r->plan->n; k++) {
+			if (r->slots[k].busy)
+				continue;
+			run_start_item(r, &r->slots[k], next, 0);
+			next = next_item(r, next + 1);
 		}
-		for (unsigned k = 0; k < r->o->jobs && next < r->plan->n; k++)
-			if (!r->slots[k].busy)
-				start_item(r, &r->slots[k], next++);
 		busy = poll_slots(r);
 		progress_update(&r->prog, stderr, NULL);
+		if (!sig && (sig = interrupted(sfd)))
+			break;
 		poll(&pfd, 1, 50);
 	}
+	kill_all(r);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return status;
+	return sig ? 128 + sig : 0;
 }
 
 /* Move the finished results to the front, in plan order; free the others. */
@@ -402,27 +327,33 @@ int run_plan(const struct plan *p, const struct run_opts *o, struct result **res
 	     size_t *nresults, struct buf *err)
 {
 	struct run r = { .plan = p, .o = o };
+	size_t resumed;
 	int status;
 
-	snprintf(r.work, sizeof(r.work), "%s/.work", o->out_dir);
-	if (mkdir_p(r.work) < 0) {
-		buf_addf(err, "%s: cannot create: %s", r.work, strerror(errno));
+	if (work_open(&r, err) < 0)
 		return -1;
-	}
-	r.res = calloc(p->n + 1, sizeof(*r.res));
-	r.finished = calloc(p->n + 1, sizeof(*r.finished));
-	r.slots = calloc(o->jobs, sizeof(*r.slots));
-	if (!r.res || !r.finished || !r.slots)
-		abort();
+	r.res = xcalloc(p->n + 1, sizeof(*r.res));
+	r.finished = xcalloc(p->n + 1, sizeof(*r.finished));
+	r.slots = xcalloc(o->jobs ? o->jobs : 1, sizeof(*r.slots));
+	for (size_t i = 0; i < p->n; i++)
+		observed_init(&r.res[i].obs);
+	resumed = apply_prior(&r);
 	progress_init(&r.prog, stderr, p->n);
 	r.prog.tty = r.prog.tty && !o->quiet;
+	r.prog.done = resumed;
+	if (resumed)
+		fprintf(stderr, "oomlab: resuming: %zu of %zu scenarios finished earlier\n", resumed,
+			p->n);
+	save_results(&r);
 	status = loop(&r);
 	progress_end(&r.prog, stderr);
-	cleanup_work(&r);
 	save_results(&r);
+	work_close(&r);
 	*nresults = compact(&r);
-	if (status != 130)
+	if (status == 0)
 		status = report_exit_status(r.res, *nresults);
+	if (r.save_failed && status < 2)
+		status = 2;
 	free(r.finished);
 	free(r.slots);
 	*results = r.res;

@@ -8,6 +8,20 @@
  *   <scenario>/records.jsonl     the agent's record channel (ttyS1)
  *   <scenario>/plan.json         what the guest was told
  *   <scenario>/qemu.log          QEMU's own output
+ *   <scenario>/console.boot-hang.log (records, qemu.log alike): the first boot
+ *                                when it hung before the hello and was retried
+ *   run.json                     what --resume needs to run the rest (main.c)
+ *   .work/                       private (0700): initramfs and swap images
+ *                                while a guest is prepared, removed once QEMU
+ *                                holds them (the run locks out_dir itself)
+ *
+ * Every file the controller writes is written atomically (temp + rename).
+ * QEMU's children die with the controller (spawn.h), temporary images are
+ * removed once QEMU has them open (vm.h consume_files), and a run into a
+ * directory first removes what a killed run left there (stale images, temp
+ * files of interrupted atomic writes), so that after a kill -9 at any moment
+ * the directory holds valid results.json and junit.xml of every scenario
+ * that finished, and `oomlab run --resume DIR` completes it.
  */
 #ifndef OOMLAB_RUN_H
 #define OOMLAB_RUN_H
@@ -32,13 +46,20 @@ struct run_opts {
 	const char *append;       /* --append: extra kernel command line, or NULL */
 	bool quiet;               /* no progress line */
 	const char *cache_dir;    /* where measured guest facts are kept, or NULL */
+	unsigned watchdog_s;      /* no-output watchdog (vm.h silence_s); 0: the
+				   * accelerator's default (TCG 60 s, KVM 20 s) */
+	bool no_watchdog;         /* the host timeout only */
+	const struct result *prior; /* --resume: results finished earlier (copied) */
+	size_t nprior;
 };
 
-/* Runs the plan; *results (*nresults entries, caller frees with
- * run_results_free) holds one result per finished item, in plan order (all
- * of them unless interrupted).  Returns the exit status of the
- * run (report_exit_status), 130 if interrupted, or -1 with err set when the
- * run could not start at all. */
+/* Runs the plan (the items not among prior); *results (*nresults entries,
+ * caller frees with run_results_free) holds one result per finished item,
+ * in plan order (all of them unless interrupted).  Returns the exit status of
+ * the run (report_exit_status; 2 also when results.json could not be
+ * written), 128 + the signal number if SIGINT, SIGTERM or SIGHUP stopped it
+ * (the VMs killed, what finished saved), or -1 with err set when the run
+ * could not start at all (out_dir in use by another run, say). */
 int run_plan(const struct plan *p, const struct run_opts *o, struct result **results,
 	     size_t *nresults, struct buf *err);
 void run_results_free(struct result *r, size_t n);

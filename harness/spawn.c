@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,14 @@ void child_clear(struct child *c)
 	c->argc = c->alloc = 0;
 }
 
+int child_keep_fd(struct child *c, int fd)
+{
+	if (fd < 0 || c->nkeep >= CHILD_KEEP_FDS)
+		return -1;
+	c->keep_fd[c->nkeep++] = fd;
+	return 0;
+}
+
 static int open_redirect(const char *path, int flags)
 {
 	if (!path || !*path)
@@ -59,13 +68,53 @@ static int open_redirect(const char *path, int flags)
 	return open(path, flags | O_CLOEXEC, 0644);
 }
 
+/* Die with the controller: SIGKILL when the parent exits, whatever way.
+ * If the parent is already gone (it died between fork and prctl), the
+ * signal will never come: leave now. */
+static int tie_to_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	if (getppid() != parent)
+		_exit(127);
+	return 0;
+}
+
+/* The descriptors the child keeps lose FD_CLOEXEC. */
+static int keep_fds(const struct child *c)
+{
+	for (size_t i = 0; i < c->nkeep; i++) {
+		int fl = fcntl(c->keep_fd[i], F_GETFD);
+
+		if (fl < 0 || fcntl(c->keep_fd[i], F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Default dispositions and an empty mask: the controller blocks the
+ * signals it reads from a signalfd, and exec keeps the mask. */
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* In the child, after fork: never returns. */
-static void exec_child(struct child *c, int report_fd)
+static void exec_child(struct child *c, int report_fd, pid_t parent)
 {
 	int in = open_redirect(c->stdin_path, O_RDONLY);
 	int e;
 
 	setpgid(0, 0);
+	if (tie_to_parent(parent) < 0 || keep_fds(c) < 0)
+		goto fail;
 	if (in < 0 || dup2(in, 0) < 0)
 		goto fail;
 	if (c->stdout_path) {
@@ -85,9 +134,11 @@ static void exec_child(struct child *c, int report_fd)
 	}
 	if (c->cwd && chdir(c->cwd) < 0)
 		goto fail;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
+	reset_signals();
+	if (fiu_fail("oomlab/spawn/exec")) {
+		errno = ENOENT;
+		goto fail;
+	}
 	execvp(c->argv[0], c->argv);
 fail:
 	e = errno;
@@ -99,11 +150,16 @@ fail:
 int child_start(struct child *c, struct buf *err)
 {
 	int pipefd[2], e;
+	pid_t parent = getpid();
 	ssize_t n;
 
 	c->finished = false;
 	if (!c->argc) {
 		buf_addstr(err, "internal error: empty command");
+		return -1;
+	}
+	if (fiu_fail("oomlab/spawn/pipe")) {
+		buf_addf(err, "cannot run %s: pipe: %s", c->argv[0], strerror(EMFILE));
 		return -1;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -124,7 +180,7 @@ int child_start(struct child *c, struct buf *err)
 	}
 	if (c->pid == 0) {
 		close(pipefd[0]);
-		exec_child(c, pipefd[1]);
+		exec_child(c, pipefd[1], parent);
 	}
 	setpgid(c->pid, c->pid); /* also in the parent: no race with child_kill */
 	close(pipefd[1]);

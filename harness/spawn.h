@@ -7,7 +7,12 @@
  *   child_finish(&c);   waits; c.status holds the waitpid status
  *
  * A started child is put in its own process group, so child_kill() reaches
- * everything it spawned.  child_clear() frees the argv.
+ * everything it spawned, and gets SIGKILL when the controller dies
+ * (PR_SET_PDEATHSIG, set before exec), so that no QEMU outlives a controller
+ * killed by SIGKILL.  child_clear() frees the argv.
+ *
+ * libfiu points: oomlab/spawn/fork (fork fails, EAGAIN), oomlab/spawn/exec
+ * (exec fails in the child, ENOENT), oomlab/spawn/pipe (EMFILE).
  */
 #ifndef OOMLAB_SPAWN_H
 #define OOMLAB_SPAWN_H
@@ -17,6 +22,8 @@
 
 #include "buf.h"
 
+#define CHILD_KEEP_FDS 4
+
 struct child {
 	char **argv;
 	size_t argc, alloc;
@@ -24,17 +31,21 @@ struct child {
 	const char *stdout_path; /* NULL: inherit; "" : /dev/null */
 	const char *stderr_path; /* NULL: inherit; "" : /dev/null; "=stdout": same as stdout */
 	const char *cwd;
+	int keep_fd[CHILD_KEEP_FDS]; /* open descriptors the child inherits as they are */
+	size_t nkeep;
 	pid_t pid;
 	int status;       /* waitpid status after child_finish/child_poll */
 	bool finished;
 };
 
-#define CHILD_INIT { NULL, 0, 0, NULL, NULL, NULL, NULL, -1, 0, false }
+#define CHILD_INIT { .pid = -1 }
 
 void child_arg(struct child *c, const char *arg);
 void child_argf(struct child *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void child_clear(struct child *c);
+/* The child inherits fd (same number).  Returns -1 when the list is full. */
+int child_keep_fd(struct child *c, int fd);
 
 /* fork + exec; on failure (fork, or exec reported back through a CLOEXEC
  * pipe) returns -1 and explains in err. */

@@ -30,6 +30,13 @@ struct observed {
 	int victim_adj;           /* the victim's oom_score_adj from the kill line; 0 if unknown */
 	char *evidence[OBS_MAX_EVIDENCE];
 	size_t nevidence;
+	/* The sources (verdict_trace.c), ranked trace event > kernel log line >
+	 * counter > errno: the best that showed the observed path ("trace",
+	 * "log", "counter", "errno"; "" when none did), and whether two
+	 * sources contradicted each other (what they said: disagreement). */
+	char decided_by[16];
+	bool disagree;
+	char disagreement[OBS_MAX_SENTENCE];
 };
 
 enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR, VERDICT_SKIP };
@@ -42,7 +49,11 @@ void observed_free(struct observed *o);
 void observed_add(struct observed *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Classify the step under test (the last step) of ev. */
+/* Classify the step under test (the last step) of ev.  Sentences from the
+ * trace start with "trace: ", kernel log lines with "kernel: "; the last
+ * one lists the sources used ("evidence used: trace 2, kernel log 3,
+ * counters 2, errno/exit 1; decided by trace"), after a "disagreement: "
+ * sentence when sources contradict each other. */
 void classify(const struct evidence *ev, struct observed *obs);
 
 /* ERROR when the VM or the agent failed (no hello, no done, agent error,

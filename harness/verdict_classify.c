@@ -44,29 +44,11 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "klog.h"
+#include "verdict_int.h"
 
 #define PAGE_KB 4LL      /* x86-64 guests: 4 KiB pages */
 
 /* ---- what the kernel log and the counters of the step say ---- */
-
-struct oom_scan {
-	long long vm_kills;   /* /proc/vmstat oom_kill delta */
-	long long cg_kills;   /* memory.events oom_kill delta */
-	long long cg_ooms;    /* memory.events oom delta */
-	size_t nkilled;
-	struct klog_killed killed;       /* the first kill line */
-	bool have_invoked, have_summary, have_enough, have_select, have_memcg_task;
-	struct klog_invoked invoked;
-	struct klog_oom_summary summary;
-	struct klog_vm_enough enough;
-	const char *enough_msg;          /* that line as the kernel printed it */
-	struct klog_kill_select select;  /* before 5.3: "...: Kill process N (c) score" */
-	struct klog_memcg_task memcg_task; /* before 5.0: "Task in A killed as a result of limit of B" */
-	bool have_group;                 /* "Tasks in X are going to be killed due to memory.oom.group set" */
-	char group_memcg[KLOG_TEXT_MAX];
-	long long cg_group_kills;        /* memory.events oom_group_kill delta */
-	long long cg_highs;              /* memory.events high delta */
-};
 
 static long long counter_delta(const struct step_evidence *st, long long before, long long after)
 {
@@ -78,6 +60,7 @@ static long long counter_delta(const struct step_evidence *st, long long before,
 static void scan_line(const char *msg, struct oom_scan *s)
 {
 	struct klog_killed k;
+	struct klog_alloc_fail af;
 
 	if (klog_parse_killed(msg, &k)) {
 		if (!s->nkilled)
@@ -96,6 +79,9 @@ static void scan_line(const char *msg, struct oom_scan *s)
 		s->have_memcg_task = true;
 	} else if (!s->have_group && klog_parse_oom_group(msg, s->group_memcg, sizeof(s->group_memcg))) {
 		s->have_group = true;
+	} else if (klog_parse_alloc_fail(msg, &af)) {
+		s->alloc_fail = af;
+		s->have_alloc_fail = true;
 	}
 }
 
@@ -110,6 +96,7 @@ static void scan_step(const struct step_evidence *st, struct oom_scan *s)
 	s->cg_group_kills = counter_delta(st, st->before.memcg_oom_group_kill,
 					  st->after.memcg_oom_group_kill);
 	s->cg_highs = counter_delta(st, st->before.memcg_high, st->after.memcg_high);
+	s->cg_maxes = counter_delta(st, st->before.memcg_max, st->after.memcg_max);
 	if (n > EV_MAX_KMSG)
 		n = EV_MAX_KMSG;
 	for (size_t i = 0; i < n; i++)
@@ -128,7 +115,7 @@ static bool scan_saw_oom(const struct oom_scan *s)
  * ... killed as a result of limit of ..." from mem_cgroup_print_oom_info());
  * then the summary line of the same OOM; only without any line the memcg
  * "oom" counter. */
-static bool scan_is_memcg(const struct oom_scan *s)
+bool scan_is_memcg(const struct oom_scan *s)
 {
 	if (s->nkilled && !s->killed.bare)
 		return s->killed.memcg;
@@ -200,8 +187,11 @@ static void add_oom_evidence(const struct oom_scan *s, struct observed *obs)
  * "(oom_kill_allocating_task)" message), a whole memory.oom.group
  * (mm/oom_kill.c oom_kill_process() with mem_cgroup_get_oom_group()), or
  * one victim of a memcg or of the machine. */
-static enum oom_path oom_kill_path(const struct oom_scan *s, struct observed *obs)
+static enum oom_path oom_kill_path(const struct oom_scan *s, const struct trace_view *tv,
+				   struct observed *obs)
 {
+	int memcg = trace_view_memcg(tv);
+
 	if (s->nkilled && s->killed.allocating_task)
 		return PATH_ALLOCATING_TASK_KILL;
 	if (s->have_group || s->cg_group_kills > 0) {
@@ -212,12 +202,34 @@ static enum oom_path oom_kill_path(const struct oom_scan *s, struct observed *ob
 			observed_add(obs, "memory.events oom_group_kill +%lld", s->cg_group_kills);
 		return PATH_OOM_GROUP_KILL;
 	}
-	return scan_is_memcg(s) ? PATH_MEMCG_OOM_KILL : PATH_GLOBAL_OOM_KILL;
+	/* The trace ranks above the log: out_of_memory() saw oc->memcg. */
+	if (memcg < 0)
+		memcg = scan_is_memcg(s);
+	return memcg ? PATH_MEMCG_OOM_KILL : PATH_GLOBAL_OOM_KILL;
 }
 
-static void classify_oom(const struct oom_scan *s, struct observed *obs)
+/* An OOM invocation that killed nobody (mm/oom_kill.c out_of_memory():
+ * "Out of memory and no killable processes...", which for a memcg fails
+ * the charge): the header says the OOM killer ran, nothing says it killed. */
+static bool killed_nobody(const struct oom_scan *s, const struct trace_view *tv)
 {
-	obs->path = oom_kill_path(s, obs);
+	return s->have_invoked && !s->nkilled && !s->have_summary && !s->have_select &&
+	       !s->vm_kills && !s->cg_kills && !s->cg_group_kills && !s->have_group &&
+	       !trace_view_saw_kill(tv);
+}
+
+static void classify_oom(const struct oom_scan *s, const struct trace_view *tv,
+			 struct observed *obs)
+{
+	if (killed_nobody(s, tv)) {
+		obs->path = PATH_UNKNOWN;
+		obs->order = s->invoked.order;
+		add_oom_evidence(s, obs);
+		observed_add(obs, "the OOM killer was invoked but killed nobody (no kill line, "
+			     "oom_kill counters unchanged)");
+		return;
+	}
+	obs->path = oom_kill_path(s, tv, obs);
 	if (s->nkilled) {
 		obs->victim_pid = s->killed.pid;
 		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->killed.comm);
@@ -228,8 +240,13 @@ static void classify_oom(const struct oom_scan *s, struct observed *obs)
 	} else if (s->have_select) {
 		obs->victim_pid = s->select.pid;
 		text_copy(obs->victim_comm, sizeof(obs->victim_comm), s->select.comm);
+	} else if (trace_view_saw_kill(tv)) {
+		obs->victim_pid = tv->victim_pid;
+		text_copy(obs->victim_comm, sizeof(obs->victim_comm), tv->victim_comm);
 	}
-	if (s->have_invoked)
+	if (tv->oom_order >= 0)
+		obs->order = tv->oom_order;
+	else if (s->have_invoked)
 		obs->order = s->invoked.order;
 	if (s->have_summary)
 		text_copy(obs->constraint, sizeof(obs->constraint), s->summary.constraint);
@@ -446,29 +463,45 @@ static bool is_commit_enomem(const struct step_evidence *st)
 	return false;
 }
 
+/* After the path: the trace's sentences and the sources' summary. */
+static void finish(const struct step_evidence *st, const struct oom_scan *s,
+		   const struct trace_view *tv, struct observed *obs)
+{
+	trace_view_evidence(tv, st, obs);
+	sources_summary(st, s, tv, obs);
+}
+
 void classify(const struct evidence *ev, struct observed *obs)
 {
 	const struct step_evidence *st = ev->nsteps && ev->steps ? &ev->steps[ev->nsteps - 1] : NULL;
 	struct oom_scan s;
+	struct trace_view tv;
 
 	if (panic_is_oom(ev)) {
 		classify_panic(ev, obs);
 		return;
 	}
+	memset(&s, 0, sizeof(s));
+	trace_view_scan(ev, st, &tv);
 	if (st) {
 		obs->err_no = st->wl.present && !st->wl.ok ? st->wl.err_no : 0;
 		obs->signal = st->ended && !st->exited ? st->signal : 0;
 		scan_step(st, &s);
 		if (st->kmsg_truncated)
 			observed_add(obs, "the step's kernel log was cut at %d lines", EV_MAX_KMSG);
-		if (scan_saw_oom(&s)) {
-			classify_oom(&s, obs);
+		if (scan_saw_oom(&s) || trace_view_saw_kill(&tv)) {
+			classify_oom(&s, &tv, obs);
+			kalloc_check_oom(st, &s, &tv, obs);
+			finish(st, &s, &tv, obs);
 			return;
 		}
 	}
 	if (!st) {
 		obs->path = PATH_UNKNOWN;
 		observed_add(obs, "no step was recorded");
+		return;
+	} else if (kalloc_failed(st)) {
+		classify_kalloc_failure(st, &s, &tv, obs);
 	} else if (is_commit_enomem(st)) {
 		classify_enomem(ev, st, &s, obs);
 	} else if (workload_succeeded(st) && s.cg_highs > 0) {
@@ -483,4 +516,5 @@ void classify(const struct evidence *ev, struct observed *obs)
 		describe_end(st, obs);
 		observed_add(obs, "no OOM kill: vmstat oom_kill unchanged, no OOM line in the kernel log");
 	}
+	finish(st, &s, &tv, obs);
 }

@@ -12,10 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cleanup.h"
 
 #define QEMU_DEFAULT "qemu-system-x86_64"
-#define RECORDS_SCAN_MAX (1u << 20)
+#define WATCH_CHUNK (64u << 10)      /* records read per watchdog check */
+#define WATCH_STEP_TIMEOUT_MAX 3600u /* a guest cannot buy itself more */
 
 const char *accel_name(enum accel a)
 {
@@ -129,32 +132,108 @@ int vm_command(const struct vm_spec *spec, struct child *c, struct buf *err)
 	return 0;
 }
 
-int vm_start(const struct vm_spec *spec, struct vm *vm, struct buf *err)
+/* Open a temporary file for QEMU and remove its name: QEMU gets
+ * /proc/self/fd/N.  Returns the descriptor (close-on-exec; the child keeps
+ * it through child_keep_fd) or -1 with err set. */
+static int consume(const char *path, int flags, struct child *c, char *alias, size_t len,
+		   struct buf *err)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0) {
+		buf_addf(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	if (child_keep_fd(c, fd) < 0) {
+		close(fd);
+		buf_addstr(err, "internal error: too many descriptors for QEMU");
+		return -1;
+	}
+	snprintf(alias, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+/* The QMP monitor on a socketpair; without it the run goes on (the console
+ * tells a panic) and the outcome says why QMP is missing. */
+static void add_qmp(struct vm *vm, int *child_fd)
+{
+	_cleanup_buf_ struct buf err = BUF_INIT;
+
+	if (qmp_open(&vm->qmp, child_fd, &err) < 0 || child_keep_fd(&vm->qemu, *child_fd) < 0) {
+		qmp_close(&vm->qmp);
+		vm->qmp.state = QMP_OFF;
+		return;
+	}
+	child_arg(&vm->qemu, "-chardev");
+	child_argf(&vm->qemu, "socket,id=qmp,fd=%d", *child_fd);
+	child_arg(&vm->qemu, "-mon");
+	child_arg(&vm->qemu, "chardev=qmp,mode=control");
+}
+
+static int copy_path(char *dst, size_t len, const char *src, const char *what, struct buf *err)
+{
+	if ((size_t)snprintf(dst, len, "%s", src ? src : "") >= len) {
+		buf_addf(err, "%s path too long: %s", what, src);
+		return -1;
+	}
+	return 0;
+}
+
+static void vm_init(struct vm *vm, const struct vm_spec *spec)
 {
 	struct child c = CHILD_INIT;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->qemu = c;
-	if (vm_command(spec, &vm->qemu, err) < 0)
-		goto fail;
-	if (spec->qemu_log_path &&
-	    (size_t)snprintf(vm->log_path, sizeof(vm->log_path), "%s", spec->qemu_log_path) >=
-		    sizeof(vm->log_path)) {
-		buf_addf(err, "QEMU log path too long: %s", spec->qemu_log_path);
-		goto fail;
+	vm->qmp.fd = -1;
+	vm->timeout_s = spec->timeout_s;
+	vm->silence_s = spec->silence_s;
+	vm->boot_silence_s = spec->boot_silence_s ? spec->boot_silence_s : spec->silence_s;
+}
+
+int vm_start(const struct vm_spec *spec, struct vm *vm, struct buf *err)
+{
+	struct vm_spec s = *spec;
+	char initrd[64], disk[64];
+	int fds[3] = { -1, -1, -1 }, ret = -1;
+
+	vm_init(vm, spec);
+	if (copy_path(vm->log_path, sizeof(vm->log_path), spec->qemu_log_path, "QEMU log", err) < 0 ||
+	    copy_path(vm->console_path, sizeof(vm->console_path), spec->console_path, "console", err) < 0 ||
+	    copy_path(vm->records_path, sizeof(vm->records_path), spec->records_path, "records", err) < 0)
+		goto out;
+	if (spec->consume_files && spec->initrd) {
+		if ((fds[0] = consume(spec->initrd, O_RDONLY, &vm->qemu, initrd, sizeof(initrd), err)) < 0)
+			goto out;
+		s.initrd = initrd;
 	}
+	if (spec->consume_files && spec->disk_path) {
+		if ((fds[1] = consume(spec->disk_path, O_RDWR, &vm->qemu, disk, sizeof(disk), err)) < 0)
+			goto out;
+		s.disk_path = disk;
+	}
+	if (vm_command(&s, &vm->qemu, err) < 0)
+		goto out;
+	add_qmp(vm, &fds[2]);
 	vm->qemu.stdout_path = vm->log_path; /* "" is /dev/null */
 	vm->qemu.stderr_path = "=stdout";
-	vm->timeout_s = spec->timeout_s;
 	vm->start = now_s();
+	vm->w.last_output = vm->start;
 	if (child_start(&vm->qemu, err) < 0)
-		goto fail;
+		goto out;
 	vm->qemu.stdout_path = NULL;
 	vm->qemu.stderr_path = NULL;
-	return 0;
-fail:
-	child_clear(&vm->qemu);
-	return -1;
+	ret = 0;
+out:
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) /* QEMU has its own copies */
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (ret < 0) {
+		qmp_close(&vm->qmp);
+		child_clear(&vm->qemu);
+	}
+	return ret;
 }
 
 /* The first line of QEMU's log, printable ASCII only, bounded. */
@@ -174,19 +253,150 @@ static void add_log_first_line(struct buf *b, const char *path)
 		buf_addch(b, text.s[i] >= 0x20 && text.s[i] < 0x7f ? text.s[i] : '?');
 }
 
+/* ---- the no-output watchdog ---- */
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+
+	return path[0] && stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* One record line: only the fields that set the watchdog's limit. */
+static void watch_record(struct vm_watch *w, const char *line, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o, *t, *phase, *timeout;
+	const char *type;
+
+	if (!tok)
+		return;
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "t", &t) &&
+	    json_object_is_type(t, json_type_string)) {
+		type = json_object_get_string(t);
+		if (!strcmp(type, "hello")) {
+			w->hello = true;
+		} else if (!strcmp(type, "step") && json_object_object_get_ex(o, "phase", &phase) &&
+			   json_object_is_type(phase, json_type_string)) {
+			w->in_step = !strcmp(json_object_get_string(phase), "begin");
+			w->step_timeout_s = 0;
+			if (w->in_step && json_object_object_get_ex(o, "timeout_s", &timeout) &&
+			    json_object_is_type(timeout, json_type_int)) {
+				int64_t v = json_object_get_int64(timeout);
+
+				w->step_timeout_s = v < 0 ? 0 : v > WATCH_STEP_TIMEOUT_MAX ?
+					WATCH_STEP_TIMEOUT_MAX : (unsigned)v;
+			}
+		}
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+}
+
+/* Read the records that came since rec_off, complete lines only.  A line
+ * longer than WATCH_CHUNK is skipped. */
+static void watch_records(struct vm_watch *w, const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *chunk = NULL;
+	ssize_t n;
+
+	while (w->rec_off < w->rec_size) {
+		size_t start = 0, last = 0;
+
+		if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return;
+		if (!chunk && !(chunk = malloc(WATCH_CHUNK)))
+			abort();
+		n = pread(fd, chunk, WATCH_CHUNK, (off_t)w->rec_off);
+		if (n <= 0)
+			return;
+		for (size_t i = 0; i < (size_t)n; i++) {
+			if (chunk[i] != '\n')
+				continue;
+			watch_record(w, chunk + start, i - start);
+			start = last = i + 1;
+		}
+		if (!last && (size_t)n < WATCH_CHUNK)
+			return; /* a partial line: wait for its end */
+		w->rec_off += last ? (long long)last : n;
+	}
+}
+
+unsigned vm_watch_update(struct vm *vm, double now, bool force)
+{
+	struct vm_watch *w = &vm->w;
+	long long con, rec;
+
+	if (force || now - w->last_check >= 1.0) {
+		w->last_check = now;
+		con = file_size(vm->console_path);
+		rec = file_size(vm->records_path);
+		if (con != w->con_size || rec != w->rec_size)
+			w->last_output = now;
+		w->con_size = con;
+		w->rec_size = rec;
+		watch_records(w, vm->records_path);
+	}
+	if (!w->hello)
+		return vm->boot_silence_s;
+	if (!vm->silence_s)
+		return 0;
+	return w->in_step ? vm->silence_s + w->step_timeout_s : vm->silence_s;
+}
+
+/* ---- the end of a VM ---- */
+
+static void outcome_qmp(struct vm *vm, struct vm_outcome *out)
+{
+	qmp_pump(&vm->qmp); /* QEMU is gone: read to the end */
+	out->qmp = vm->qmp.negotiated;
+	out->guest_panicked = vm->qmp.panicked;
+	snprintf(out->reason, sizeof(out->reason), "%s", vm->qmp.reason);
+	if (!out->qmp)
+		snprintf(out->qmp_error, sizeof(out->qmp_error), "%s",
+			 vm->qmp.error[0] ? vm->qmp.error : "QMP: QEMU never answered");
+	qmp_close(&vm->qmp);
+}
+
+/* Whether the VM must die now, and why.  The files are looked at once a
+ * second; before the watchdog kills, it looks again. */
+static bool overdue(struct vm *vm, double t, struct vm_outcome *out, struct buf *why)
+{
+	unsigned limit = vm_watch_update(vm, t, false);
+
+	if (vm->timeout_s && t - vm->start >= (double)vm->timeout_s) {
+		out->timed_out = true;
+		buf_addf(why, "no poweroff within %u s (host timeout)", vm->timeout_s);
+		return true;
+	}
+	if (limit && t - vm->w.last_output >= (double)limit)
+		limit = vm_watch_update(vm, t, true);
+	if (limit && t - vm->w.last_output >= (double)limit) {
+		out->timed_out = out->hung = true;
+		buf_addf(why, "no output from the guest for %u s (console and records unchanged; "
+			 "watchdog%s)", limit, vm->w.hello ? "" : ", before the agent's hello");
+		return true;
+	}
+	return false;
+}
+
 int vm_poll(struct vm *vm, struct vm_outcome *out)
 {
 	_cleanup_buf_ struct buf why = BUF_INIT;
-	int r = child_poll(&vm->qemu), e = errno;
-	double t = now_s();
+	int r, e;
+	double t;
 
-	if (r == 0 && (!vm->timeout_s || t - vm->start < (double)vm->timeout_s))
-		return 0;
+	qmp_pump(&vm->qmp);
+	r = child_poll(&vm->qemu);
+	e = errno;
+	t = now_s();
 	memset(out, 0, sizeof(*out));
+	if (r == 0 && !overdue(vm, t, out, &why))
+		return 0;
 	if (r == 0) {
 		child_kill(&vm->qemu);
-		out->timed_out = true;
-		buf_addf(&why, "no poweroff within %u s", vm->timeout_s);
 	} else if (r < 0) {
 		buf_addf(&why, "cannot wait for QEMU: %s", strerror(e));
 		child_kill(&vm->qemu);
@@ -197,6 +407,9 @@ int vm_poll(struct vm *vm, struct vm_outcome *out)
 		describe_status(&why, vm->qemu.status);
 		add_log_first_line(&why, vm->log_path);
 	}
+	vm_watch_update(vm, t, true);
+	out->before_hello = !vm->w.hello;
+	outcome_qmp(vm, out);
 	out->status = vm->qemu.status;
 	out->wall_s = t - vm->start;
 	snprintf(out->why, sizeof(out->why), "%s", why.s);
@@ -208,186 +421,5 @@ void vm_kill(struct vm *vm)
 {
 	child_kill(&vm->qemu);
 	child_clear(&vm->qemu);
-}
-
-/* ---- the accelerator ---- */
-
-/* An executable as execvp would find it. */
-static void resolve_exe(const char *name, struct buf *out)
-{
-	const char *path = getenv("PATH");
-	_cleanup_buf_ struct buf dirs = BUF_INIT;
-	char *save = NULL;
-
-	if (strchr(name, '/') || !path) {
-		buf_addstr(out, name);
-		return;
-	}
-	buf_addstr(&dirs, path);
-	for (char *d = strtok_r(dirs.s, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		buf_reset(out);
-		buf_addf(out, "%s/%s", d, name);
-		if (access(out->s, X_OK) == 0)
-			return;
-	}
-	buf_reset(out);
-	buf_addstr(out, name);
-}
-
-static void add_file_id(struct buf *key, const char *path)
-{
-	struct stat st;
-
-	buf_addf(key, "%s\n", path);
-	if (stat(path, &st) == 0)
-		buf_addf(key, "%llu %lld %lld\n", (unsigned long long)st.st_ino,
-			 (long long)st.st_size, (long long)st.st_mtime);
-}
-
-/* The cache file of a probe: keyed by the host boot, the QEMU binary and the
- * kernel (path, inode, size, mtime).  Returns -1 when there is no boot id. */
-static int cache_path(const struct vm_spec *probe, const char *cache_dir, struct buf *path)
-{
-	_cleanup_buf_ struct buf key = BUF_INIT, qemu = BUF_INIT;
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	if (!cache_dir || buf_read_file(&key, "/proc/sys/kernel/random/boot_id", 64, NULL) < 0 ||
-	    !key.len)
-		return -1;
-	resolve_exe(probe->qemu ? probe->qemu : QEMU_DEFAULT, &qemu);
-	add_file_id(&key, qemu.s);
-	add_file_id(&key, probe->kernel ? probe->kernel : "");
-	for (size_t i = 0; i < key.len; i++)
-		h = (h ^ (unsigned char)key.s[i]) * 0x100000001b3ull;
-	buf_addf(path, "%s/accel-%016llx", cache_dir, (unsigned long long)h);
-	return 0;
-}
-
-static int cache_read(const char *path, enum accel *a, struct buf *reason)
-{
-	_cleanup_buf_ struct buf text = BUF_INIT;
-	char *nl;
-
-	if (buf_read_file(&text, path, 1024, NULL) < 0 || !(nl = strchr(text.s, '\n')))
-		return -1;
-	*nl = '\0';
-	if (!strcmp(text.s, "kvm"))
-		*a = ACCEL_KVM;
-	else if (!strcmp(text.s, "tcg"))
-		*a = ACCEL_TCG;
-	else
-		return -1;
-	for (const char *p = nl + 1; *p && *p != '\n'; p++)
-		buf_addch(reason, *p >= 0x20 && *p < 0x7f ? *p : '?');
-	return 0;
-}
-
-static void cache_write(const char *path, enum accel a, const char *reason)
-{
-	_cleanup_buf_ struct buf tmp = BUF_INIT;
-	FILE *f;
-
-	buf_addf(&tmp, "%s.%d.tmp", path, (int)getpid());
-	f = fopen(tmp.s, "we");
-	if (!f)
-		return;
-	fprintf(f, "%s\n%s\n", accel_name(a), reason);
-	if (fclose(f) != 0 || rename(tmp.s, path) < 0)
-		unlink(tmp.s);
-}
-
-static bool records_have_hello(const char *path)
-{
-	_cleanup_buf_ struct buf text = BUF_INIT;
-	static const char hello[] = "\"t\":\"hello\"";
-
-	if (buf_read_file(&text, path, RECORDS_SCAN_MAX, NULL) < 0)
-		return false;
-	return memmem(text.s, text.len, hello, sizeof(hello) - 1) != NULL;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Boot the probe under KVM.  *definite: the answer may be cached. */
-static enum accel run_probe(const struct vm_spec *probe, unsigned timeout_s, struct buf *reason,
-			    bool *definite)
-{
-	struct vm_spec s = *probe;
-	_cleanup_buf_ struct buf err = BUF_INIT;
-	struct vm vm;
-	struct vm_outcome out;
-
-	*definite = false;
-	s.accel = ACCEL_KVM;
-	s.timeout_s = timeout_s;
-	if (vm_start(&s, &vm, &err) < 0) {
-		buf_addf(reason, "the KVM probe could not start: %s", err.s);
-		return ACCEL_TCG;
-	}
-	while (vm_poll(&vm, &out) == 0)
-		sleep_ms(20);
-	if (out.timed_out) {
-		*definite = true;
-		buf_addf(reason, "KVM probe boot did not finish in %u s: KVM guests hang on this host",
-			 timeout_s);
-	} else if (out.qemu_failed) {
-		buf_addf(reason, "the KVM probe failed: %s", out.why);
-	} else if (!records_have_hello(s.records_path)) {
-		buf_addstr(reason, "the KVM probe guest powered off without the agent's hello record");
-	} else {
-		*definite = true;
-		buf_addf(reason, "a KVM probe guest booted and powered off in %.1f s", out.wall_s);
-		return ACCEL_KVM;
-	}
-	return ACCEL_TCG;
-}
-
-enum accel accel_probe(const struct vm_spec *probe, unsigned probe_timeout_s,
-		       const char *cache_dir, struct buf *why)
-{
-	_cleanup_buf_ struct buf path = BUF_INIT, reason = BUF_INIT;
-	bool cacheable = cache_path(probe, cache_dir, &path) == 0, definite;
-	enum accel a;
-	double t0 = now_s();
-
-	if (cacheable && cache_read(path.s, &a, &reason) == 0) {
-		buf_addf(why, "%s: %s (probed earlier in this host boot)", accel_name(a), reason.s);
-		return a;
-	}
-	a = run_probe(probe, probe_timeout_s, &reason, &definite);
-	if (cacheable && definite)
-		cache_write(path.s, a, reason.s);
-	buf_addf(why, "%s: %s (probe took %.1f s)", accel_name(a), reason.s, now_s() - t0);
-	return a;
-}
-
-enum accel accel_decide(enum accel want, const struct vm_spec *probe, unsigned probe_timeout_s,
-			const char *cache_dir, struct buf *why)
-{
-	int fd;
-
-	if (want == ACCEL_TCG) {
-		buf_addstr(why, "tcg: requested");
-		return ACCEL_TCG;
-	}
-	if (want == ACCEL_KVM) {
-		buf_addstr(why, "kvm: requested (not probed)");
-		return ACCEL_KVM;
-	}
-	if (!probe) {
-		buf_addstr(why, "tcg: no probe guest to try KVM with");
-		return ACCEL_TCG;
-	}
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		buf_addf(why, "tcg: no /dev/kvm (%s)", strerror(errno));
-		return ACCEL_TCG;
-	}
-	close(fd);
-	return accel_probe(probe, probe_timeout_s, cache_dir, why);
+	qmp_close(&vm->qmp);
 }

@@ -145,6 +145,7 @@ int main(void)
 	report_mounts(&ag);
 	setup_protect(&ag);
 	setup_plan(&ag);
+	trace_setup(&ag);
 	send_facts(&ag);
 	kmsg_send(&ag, -1, &ks);
 	n = run_steps(&ag);

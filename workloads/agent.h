@@ -6,6 +6,7 @@
  *   agent_wlout.c  the workload's stdout, line by line, as wl records
  *   agent_step.c   one workload step: expressions, snapshots, child, output
  *   agent_kmsg.c   the kernel log (/dev/kmsg)
+ *   agent_trace.c  tracefs: OOM and page allocator events, kprobes
  * Format of the plan and of the records: workloads/README.md.  No global
  * state: everything lives in struct agent, passed down.
  */
@@ -45,6 +46,7 @@ struct agent {
 	bool wl_cgroup;             /* WL_CGROUP exists */
 	struct mount_result mounts[5];
 	size_t nmounts;
+	bool tracing;               /* at least one trace event is enabled */
 };
 
 /* agent.c */
@@ -115,5 +117,18 @@ void kmsg_open(struct agent *ag);
 void kmsg_seek_end(struct agent *ag);
 /* Send what is readable now as kmsg records with index i. */
 void kmsg_send(struct agent *ag, int i, struct kmsg_stats *st);
+
+
+/* agent_trace.c: tracing records at setup, the trace buffer per step.
+ * trace_send() sends the last TRACE_MAX_LINES lines as trace records
+ * with index i (each cut at TRACE_LINE_MAX bytes, escaped). */
+#define TRACE_MAX_LINES 1024
+#define TRACE_LINE_MAX  512
+struct trace_stats {
+	unsigned sent, dropped;
+};
+void trace_setup(struct agent *ag);
+void trace_clear(struct agent *ag);
+void trace_send(struct agent *ag, int i, struct trace_stats *st);
 
 #endif

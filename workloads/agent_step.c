@@ -400,7 +400,7 @@ static void send_begin(struct agent *ag, struct step *st)
 }
 
 static void send_end(struct agent *ag, const struct step *st, const struct outcome *o,
-		     const struct kmsg_stats *ks)
+		     const struct kmsg_stats *ks, const struct trace_stats *ts)
 {
 	json_object *r = rec_new("step");
 	bool exited = o->reaped && WIFEXITED(o->status);
@@ -417,6 +417,10 @@ static void send_end(struct agent *ag, const struct step *st, const struct outco
 	json_object_object_add(r, "kmsg_lines", json_object_new_int((int)ks->sent));
 	json_object_object_add(r, "kmsg_dropped", json_object_new_int((int)ks->dropped));
 	json_object_object_add(r, "kmsg_overwritten", json_object_new_int((int)ks->overwritten));
+	if (ag->tracing) {
+		json_object_object_add(r, "trace_lines", json_object_new_int((int)ts->sent));
+		json_object_object_add(r, "trace_dropped", json_object_new_int((int)ts->dropped));
+	}
 	json_object_object_add(r, "after", snapshot(ag));
 	if (st->error[0])
 		json_object_object_add(r, "error", json_object_new_string(st->error));
@@ -428,15 +432,18 @@ void run_step(struct agent *ag, int i, json_object *step)
 	struct step st = { .i = i, .exprs = json_object_new_object(), .uid = -1 };
 	struct outcome o = { 0 };
 	struct kmsg_stats ks = { 0 };
+	struct trace_stats ts = { 0 };
 	bool ok = step_parse(&st, step, ag->plan);
 
 	kmsg_seek_end(ag);
+	trace_clear(ag);
 	send_begin(ag, &st);
 	if (ok && spawn(ag, &st, &o)) {
 		settle();
 		kmsg_send(ag, i, &ks);
+		trace_send(ag, i, &ts);
 	}
-	send_end(ag, &st, &o, &ks);
+	send_end(ag, &st, &o, &ks, &ts);
 	for (size_t j = 0; j < st.argc; j++)
 		free(st.argv[j]);
 	json_object_put(st.exprs);

@@ -1,14 +1,14 @@
 /* wl_hog.c - `hog size=BYTES chunk=BYTES [procs=N] [adj=A,B,..]
- * [sleepers=N]`: map and touch chunk after chunk until size bytes are
- * touched.  Each chunk is its own mapping, so under overcommit_memory=2 the
+ * [sleepers=N] [names=a,b,..]`: map and touch chunk after chunk until size
+ * bytes are touched.  Each chunk is its own mapping, so under overcommit_memory=2 the
  * refusal comes as ENOMEM from mmap (reported with how much was touched),
  * and otherwise the page faults drive the OOM killer (global or memcg).
  *
- * Without procs, adj and sleepers: one process, which a kill shows as the
- * step's signal.  With any of them, a family (hog_family below): the parent
- * protects itself (oom_score_adj -1000) and forks procs hogs, each touching
- * size bytes, and sleepers idle members; a kill then shows in the lines the
- * parent prints.  Format: workloads/README.md, Stressors.
+ * Without procs, adj, sleepers and names: one process, which a kill shows
+ * as the step's signal.  With any of them, a family (hog_family below): the
+ * parent protects itself (oom_score_adj -1000) and forks procs hogs, each
+ * touching size bytes, and sleepers idle members, each with its adj and its
+ * name (comm); a kill then shows in the lines the parent prints.  Format: workloads/README.md, Stressors.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -67,9 +68,14 @@ struct hog_shared {
 	} slot[HOG_MAX_MEMBERS];
 };
 
+/* A comm is at most 15 bytes (TASK_COMM_LEN 16 with the NUL,
+ * include/linux/sched.h; PR_SET_NAME cuts longer names, kernel/sys.c). */
+#define HOG_COMM_MAX 16
+
 struct hog_member {
 	pid_t pid;
 	int adj;
+	char name[HOG_COMM_MAX];     /* "": keep the comm "oomwl" */
 	bool sleeper, reaped;
 	int status;
 };
@@ -109,6 +115,32 @@ static bool parse_adj(const char *s, struct hogfam *f)
 	return true;
 }
 
+/* "a,b,c": each 1-15 bytes of printable ASCII other than blank, ',' and
+ * '"' or '\\' (so the lines that quote them stay JSON), at most n of them;
+ * the rest keep their comm. */
+static bool parse_names(const char *s, struct hogfam *f)
+{
+	int i = 0;
+
+	if (s && strlen(s) > WL_TEXT_ARG_MAX)
+		return false;
+	while (s && *s) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 0 || len >= HOG_COMM_MAX || i >= f->n)
+			return false;
+		for (size_t k = 0; k < len; k++)
+			if (s[k] <= ' ' || s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
+				return false;
+		memcpy(f->m[i].name, s, len);
+		f->m[i++].name[len] = '\0';
+		s += len;
+		if (*s == ',' && !*++s)
+			return false;
+	}
+	return true;
+}
+
 /* Block until every writer of fd has closed it. */
 static void wait_eof(int fd)
 {
@@ -141,6 +173,9 @@ static int member_setup(struct hogfam *f, int i)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != f->parent)
 		_exit(WL_KILLED);
+	/* The comm the kernel prints in its task table and kill line. */
+	if (m->name[0])
+		prctl(PR_SET_NAME, m->name, 0, 0, 0);
 	err = wl_set_oom_score_adj(m->adj);
 	f->sh->slot[i].adj_err = err;
 	if (err) {
@@ -360,13 +395,14 @@ static int hog_family(struct hogfam *f)
 int wl_hog(int argc, char **argv)
 {
 	long long size = 0, chunk = 1LL << 20, procs = 1, sleepers = 0, touched = 0;
-	const char *adj = NULL;
+	const char *adj = NULL, *names = NULL;
 	struct wl_arg args[] = {
 		{ .key = "size", .value = &size, .min = 1, .max = LLONG_MAX, .required = true },
 		{ .key = "chunk", .value = &chunk, .min = 1, .max = 1LL << 40 },
 		{ .key = "procs", .value = &procs, .min = 1, .max = HOG_MAX_PROCS },
 		{ .key = "sleepers", .value = &sleepers, .min = 0, .max = HOG_MAX_SLEEPERS },
 		{ .key = "adj", .text = &adj },
+		{ .key = "names", .text = &names },
 	};
 	struct wl_hog h = { .touched = &touched };
 	struct hogfam f = { 0 };
@@ -375,7 +411,7 @@ int wl_hog(int argc, char **argv)
 		return WL_BADARGS;
 	h.size = size;
 	h.chunk = chunk;
-	if (!args[2].seen && !args[3].seen && !args[4].seen) {
+	if (!args[2].seen && !args[3].seen && !args[4].seen && !args[5].seen) {
 		if (wl_hog_run(&h) != WL_OK)
 			return WL_REFUSED;
 		wl_emit("{\"op\":\"done\",\"ok\":true,\"bytes\":%lld,\"touched\":%lld}", size, touched);
@@ -393,5 +429,8 @@ int wl_hog(int argc, char **argv)
 	if (!parse_adj(adj, &f))
 		return wl_bad_args("adj: up to procs+sleepers comma-separated values from -1000 to 1000",
 				   adj);
+	if (!parse_names(names, &f))
+		return wl_bad_args("names: up to procs+sleepers comma-separated names of 1-15 "
+				   "printable characters, no blanks, quotes or backslashes", names);
 	return hog_family(&f);
 }

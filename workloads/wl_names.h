@@ -15,6 +15,13 @@
 	WL(mremap, "size=BYTES touch=0|1", "mmap 1 MiB, then mremap(MREMAP_MAYMOVE) it to size") \
 	WL(fork, "size=BYTES touch=0|1", "map and touch size bytes, then fork (the copy is committed)") \
 	WL(shm, "size=BYTES touch=0|1", "one SysV segment shmget(IPC_PRIVATE, size); touch=1 attaches and writes it") \
-	WL(mbind, "node=N size=BYTES chunk=BYTES", "hog with every chunk bound to NUMA node N (MPOL_BIND)")
+	WL(sysrq, "key=C unit=BYTES sizes=N,.. adj=A,.. names=a,.. wait_ms=MS", "members touch sizes[i]*unit and sit; then the key (f: manual OOM) goes to /proc/sysrq-trigger") \
+	WL(mbind, "node=N size=BYTES chunk=BYTES", "hog with every chunk bound to NUMA node N (MPOL_BIND)") \
+	WL(frag, "keep=BYTES drain=N", \
+	   "fragment free memory (mlock, give back even page frames, drain orders 10..N); report /proc/buddyinfo") \
+	WL(pipe, "order=N|size=BYTES frag=0|1 fill=0|1 keep=BYTES margin=BYTES max=N", \
+	   "pipe rings of an order (F_SETPIPE_SZ) until the kernel refuses one or the OOM killer kills the helper") \
+	WL(sockbuf, "order=N|size=BYTES frag=0|1 keep=BYTES max=N", \
+	   "a sendmsg control buffer of an order (sock_kmalloc) until it fails with ENOBUFS")
 
 #endif

@@ -26,6 +26,9 @@ int main(void)
 		suite_kernel, suite_vm, suite_spawn, suite_diff, suite_assess, suite_report_ci,
 		suite_incident,
 		suite_oracle,
+		suite_replay,
+		suite_qmp, suite_resume, suite_vm_watch, suite_run,
+		suite_trace, suite_costly, suite_costly_oracle,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

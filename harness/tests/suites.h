@@ -24,6 +24,14 @@ SUITE_DECL(suite_assess);
 SUITE_DECL(suite_report_ci);
 SUITE_DECL(suite_incident);
 SUITE_DECL(suite_oracle);
+SUITE_DECL(suite_trace);
+SUITE_DECL(suite_costly);
+SUITE_DECL(suite_costly_oracle);
+SUITE_DECL(suite_replay);
+SUITE_DECL(suite_run);
+SUITE_DECL(suite_qmp);
+SUITE_DECL(suite_resume);
+SUITE_DECL(suite_vm_watch);
 
 /* Read a fixture (relative to harness/tests, the runner's cwd) or fail the
  * test.  Returns a NUL-terminated malloc'ed buffer; *len may be NULL. */

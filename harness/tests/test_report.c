@@ -105,7 +105,9 @@ static void check_pass_row(struct json_object *o)
 {
 	struct json_object *obs = get(o, "observed"), *ev = get(o, "evidence");
 
-	ck_assert_int_eq(json_object_object_length(o), 11);
+	ck_assert_int_eq(json_object_object_length(o), 12);
+	ck_assert(json_object_object_get_ex(o, "console_tail", &ev) && !ev); /* null for PASS */
+	ev = get(o, "evidence");
 	ck_assert_str_eq(get_str(o, "scenario"), "mode0-heuristic-reject");
 	ck_assert_str_eq(get_str(o, "vmconfig"), "small");
 	ck_assert_str_eq(get_str(o, "kernel"), "6.1.0-56-amd64");

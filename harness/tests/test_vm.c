@@ -159,7 +159,9 @@ START_TEST(poll_timeout)
 	run_to_end(&f, &out);
 	ck_assert(out.timed_out);
 	ck_assert(!out.qemu_failed);
-	ck_assert_str_eq(out.why, "no poweroff within 1 s");
+	ck_assert_str_eq(out.why, "no poweroff within 1 s (host timeout)");
+	ck_assert(!out.hung);
+	ck_assert(out.before_hello);
 	ck_assert(out.wall_s >= 1 && out.wall_s < 5);
 	ck_assert(WIFSIGNALED(out.status) && WTERMSIG(out.status) == SIGKILL);
 	fake_done(&f);
