@@ -17,10 +17,7 @@
 #include "cleanup.h"
 #include "settings_int.h"
 #include "sizeexpr.h"
-#include "../workloads/wl_names.h"
 
-#define WL_NAME(name, args, what) #name,
-static const char *const workload_names[] = { WL_LIST(WL_NAME) NULL };
 
 static const char *const memcg_files[] = {
 	"memory.max", "memory.high", "memory.low", "memory.min",
@@ -140,7 +137,7 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static bool in_list(const char *const *list, const char *s)
+bool cfg_in_list(const char *const *list, const char *s)
 {
 	for (; *list; list++)
 		if (!strcmp(*list, s))
@@ -148,7 +145,7 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
-static void add_list(struct buf *b, const char *const *list)
+void cfg_add_list(struct buf *b, const char *const *list)
 {
 	for (size_t i = 0; list[i]; i++)
 		buf_addf(b, "%s%s", i ? ", " : "", list[i]);
@@ -278,8 +275,8 @@ static void vm_memcg(struct load *ld, const char *key, const char *value)
 	unsigned long long sz;
 	_cleanup_buf_ struct buf allowed = BUF_INIT;
 
-	if (!in_list(memcg_files, key)) {
-		add_list(&allowed, memcg_files);
+	if (!cfg_in_list(memcg_files, key)) {
+		cfg_add_list(&allowed, memcg_files);
 		cfg_bad(ld, "[memcg] %s: not a memory cgroup file oomlab sets; allowed: %s", key, allowed.s);
 		return;
 	}
@@ -339,94 +336,6 @@ struct scenario *cfg_scenario_new(struct load *ld, const char *section)
 	return sc;
 }
 
-static bool valid_adj_list(const char *s)
-{
-	do {
-		char *end;
-		long v = strtol(s, &end, 10);
-
-		if (end == s || v < -1000 || v > 1000 || (*end && *end != ','))
-			return false;
-		s = *end ? end + 1 : end;
-	} while (*s);
-	return true;
-}
-
-/* names=a,b,c (hog, sysrq): comms of 1-15 printable bytes, no blank,
- * comma, quote or backslash (TASK_COMM_LEN, include/linux/sched.h). */
-static bool valid_names_list(const char *s)
-{
-	do {
-		size_t len = strcspn(s, ",");
-
-		if (len == 0 || len > 15)
-			return false;
-		for (size_t k = 0; k < len; k++)
-			if (s[k] <= ' ' || s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
-				return false;
-		s += len;
-		if (*s == ',' && !*++s)
-			return false;
-	} while (*s);
-	return true;
-}
-
-/* sizes=N,N (sysrq): plain non-negative numbers. */
-static bool valid_number_list(const char *s)
-{
-	do {
-		size_t len = strspn(s, "0123456789");
-
-		if (len == 0 || len > 12 || (s[len] && s[len] != ','))
-			return false;
-		s += len;
-		if (*s == ',' && !*++s)
-			return false;
-	} while (*s);
-	return true;
-}
-
-static void check_run(struct load *ld, struct scenario *sc)
-{
-	_cleanup_buf_ struct buf allowed = BUF_INIT;
-	char msg[160];
-
-	/* stress-ng takes its own options, passed through unchecked. */
-	if (sc->nrun && !strcmp(sc->run[0], "stress-ng"))
-		return;
-	if (!sc->nrun || !in_list(workload_names, sc->run[0])) {
-		add_list(&allowed, workload_names);
-		cfg_bad(ld, "run: '%s' is not a workload; known: %s, stress-ng", sc->nrun ? sc->run[0] : "",
-			allowed.s);
-		return;
-	}
-	for (size_t i = 1; i < sc->nrun; i++) {
-		const char *eq = strchr(sc->run[i], '=');
-
-		if (!eq || eq == sc->run[i]) {
-			cfg_bad(ld, "run: argument '%s' is not key=value", sc->run[i]);
-		} else if (!strncmp(sc->run[i], "adj=", 4)) {
-			if (!valid_adj_list(eq + 1))
-				cfg_bad(ld, "run: argument '%s': adj is a comma-separated list of "
-					"oom_score_adj values from -1000 to 1000", sc->run[i]);
-		} else if (!strncmp(sc->run[i], "names=", 6)) {
-			if (!valid_names_list(eq + 1))
-				cfg_bad(ld, "run: argument '%s': names is a comma-separated list of "
-					"names of 1-15 printable characters, no blanks, quotes or "
-					"backslashes", sc->run[i]);
-		} else if (!strncmp(sc->run[i], "sizes=", 6)) {
-			if (!valid_number_list(eq + 1))
-				cfg_bad(ld, "run: argument '%s': sizes is a comma-separated list of "
-					"numbers", sc->run[i]);
-		} else if (!sizeexpr_check(eq + 1, msg, sizeof(msg))) {
-			allowed.len = 0;
-			add_list(&allowed, sizeexpr_names);
-			cfg_bad(ld, "run: argument '%s': %s (sizes are expressions of %s, numbers and units K M G T)",
-			    sc->run[i], msg, allowed.s);
-		}
-	}
-}
-
 void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, const char *value)
 {
 	if (!strcmp(key, "description")) {
@@ -439,7 +348,7 @@ void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, con
 	} else if (!strcmp(key, "run")) {
 		cfg_strv_free(sc->run, sc->nrun);
 		sc->run = cfg_split_words(value, &sc->nrun);
-		check_run(ld, sc);
+		cfg_check_run(ld, sc);
 	} else if (!strcmp(key, "expect")) {
 		if (!path_from_name(value, &sc->expect) || sc->expect == PATH_UNKNOWN) {
 			_cleanup_buf_ struct buf allowed = BUF_INIT;
@@ -457,7 +366,7 @@ void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, con
 	} else if (!strcmp(key, "constraint")) {
 		static const char *const c[] = { "CONSTRAINT_NONE", "CONSTRAINT_CPUSET",
 			"CONSTRAINT_MEMORY_POLICY", "CONSTRAINT_MEMCG", NULL };
-		if (!in_list(c, value))
+		if (!cfg_in_list(c, value))
 			cfg_bad(ld, "constraint: '%s' is not an OOM constraint; write CONSTRAINT_NONE, "
 				"CONSTRAINT_CPUSET, CONSTRAINT_MEMORY_POLICY or CONSTRAINT_MEMCG", value);
 		snprintf(sc->constraint, sizeof(sc->constraint), "%s", value);

@@ -46,6 +46,12 @@ int cfg_vm_handler(void *user, const char *section, const char *key, const char 
 struct scenario *cfg_scenario_new(struct load *ld, const char *name);
 void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, const char *value);
 
+bool cfg_in_list(const char *const *list, const char *s);
+/* "a, b, c" */
+void cfg_add_list(struct buf *b, const char *const *list);
+/* settings_args.c: check a scenario's run line. */
+void cfg_check_run(struct load *ld, struct scenario *sc);
+
 /* matrix.c: expand dir/matrix/ *.ini into vmconfigs and scenarios. */
 void matrix_load_dir(struct load *ld, const char *dir);
 
