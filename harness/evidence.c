@@ -95,6 +95,7 @@ void evidence_free(struct evidence *ev)
 	kv_free(&ev->effective);
 	kv_free(&ev->setup_errors);
 	kv_free(&ev->tracing);
+	ev_panic_trace_free(ev);
 	evidence_init(ev);
 }
 
@@ -252,6 +253,7 @@ void evidence_scan_console(struct evidence *ev, const char *data, size_t len,
 		scan_panic(ev, s, n);
 		pos += n + 1;
 	}
+	ev_console_trace(ev, data, len);
 	start = tail_start(data, len, tail_lines);
 	buf_grow(&b, len - start);
 	for (size_t i = start; i < len; i++) {

@@ -140,6 +140,12 @@ struct evidence {
 	/* Tracing set up by the agent: event name ("oom/mark_victim",
 	 * "oomlab/oom") -> "on", or what went wrong. */
 	struct kv_list tracing;
+	/* The trace buffer as the kernel dumped it on the console at a panic
+	 * (kernel.ftrace_dump_on_oops): its lines, in the latency format
+	 * (trace_parse_dump), at most EV_MAX_TRACE. */
+	char **panic_trace;
+	size_t npanic_trace;
+	bool panic_trace_truncated;
 };
 
 void evidence_init(struct evidence *ev);
@@ -186,7 +192,9 @@ void evidence_free(struct evidence *ev);
  * mistyped required field is described in errors only. */
 void evidence_parse_records(struct evidence *ev, const char *data, size_t len);
 /* Scan the console: panic/panic_reason from the first "Kernel panic - not
- * syncing: REASON" line (after klog_strip_prefix), and console_tail = its
+ * syncing: REASON" line (after klog_strip_prefix), panic_trace from the
+ * lines between "Dumping ftrace buffer:" and the dashed line that closes
+ * it (kernel/trace/trace.c ftrace_dump), and console_tail = its
  * last tail_lines lines, at most EV_CONSOLE_TAIL_MAX bytes (cut at a line
  * start when possible), with '\r' dropped and other control bytes but
  * '\n' and '\t' shown as '?'.  console_tail is never NULL afterwards. */

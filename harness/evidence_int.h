@@ -59,5 +59,8 @@ void ev_wl_kalloc(struct step_evidence *st, json_object *data, bool is_result);
 void ev_kalloc_init(struct step_evidence *st);
 /* Free the step's trace lines. */
 void ev_trace_free(struct step_evidence *st);
+/* The console's dump of the trace buffer (evidence.h, panic_trace). */
+void ev_console_trace(struct evidence *ev, const char *data, size_t len);
+void ev_panic_trace_free(struct evidence *ev);
 
 #endif

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "evidence_int.h"
+#include "klog.h"
 #include "trace.h"
 
 static json_object *get(json_object *o, const char *key)
@@ -101,6 +102,64 @@ void ev_trace_free(struct step_evidence *st)
 	free(st->trace);
 	st->trace = NULL;
 	st->ntrace = 0;
+}
+
+/* ---- the trace buffer dumped on the console at a panic ---- */
+
+#define DUMP_LINE_MAX 1024     /* console bytes looked at per line */
+
+static void panic_trace_add(struct evidence *ev, const char *s)
+{
+	if (ev->npanic_trace >= EV_MAX_TRACE) {
+		ev->panic_trace_truncated = true;
+		return;
+	}
+	if (!(ev->npanic_trace & (ev->npanic_trace - 1)))
+		ev->panic_trace = ev_must(realloc(ev->panic_trace, (ev->npanic_trace ?
+					ev->npanic_trace * 2 : 1) * sizeof(*ev->panic_trace)));
+	ev->panic_trace[ev->npanic_trace] = ev_must(strndup(s, EV_MAX_TRACE_MSG - 1));
+	text_sanitize(ev->panic_trace[ev->npanic_trace++]);
+}
+
+/* kernel/trace/trace.c ftrace_dump(): "Dumping ftrace buffer:", a line of
+ * 33 dashes, the lines (or "   (ftrace buffer empty)"), the dashes again.
+ * Only the first dump counts (later ones would repeat it). */
+void ev_console_trace(struct evidence *ev, const char *data, size_t len)
+{
+	char line[DUMP_LINE_MAX];
+	int state = 0;         /* 0 before, 1 header seen, 2 inside, 3 done */
+	size_t pos = 0;
+
+	ev_panic_trace_free(ev);
+	while (pos < len && state < 3) {
+		const char *s = data + pos, *nl = memchr(s, '\n', len - pos), *msg;
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+		size_t c = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+
+		pos += n + 1;
+		memcpy(line, s, c);
+		line[c] = '\0';
+		for (size_t i = 0; i < c; i++)
+			if (line[i] == '\0' || line[i] == '\r')
+				line[i] = ' ';
+		msg = klog_strip_prefix(line);
+		if (state == 0 && strstr(msg, "Dumping ftrace buffer:"))
+			state = 1;
+		else if (state >= 1 && !strncmp(msg, "-----------------", 17))
+			state++;
+		else if (state == 2)
+			panic_trace_add(ev, msg);
+	}
+}
+
+void ev_panic_trace_free(struct evidence *ev)
+{
+	for (size_t i = 0; i < ev->npanic_trace; i++)
+		free(ev->panic_trace[i]);
+	free(ev->panic_trace);
+	ev->panic_trace = NULL;
+	ev->npanic_trace = 0;
+	ev->panic_trace_truncated = false;
 }
 
 /* ---- the kernel-allocation lines of the workload ---- */

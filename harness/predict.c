@@ -180,7 +180,8 @@ static int kalloc_request(const struct scenario *sc, const struct oracle_policy 
 
 	r->kind = REQ_KALLOC;
 	r->accounted = pipe;      /* GFP_KERNEL_ACCOUNT; sock_kmalloc: GFP_KERNEL */
-	if (!(run_arg(sc, "frag", c, &frag, err) && frag) && !(run_arg(sc, "fill", c, &fill, err) && fill)) {
+	if (!(run_arg(sc, "frag", c, &frag, err) && frag) &&
+	    !(run_arg(sc, "fill", c, &fill, err) && fill)) {
 		if (!err->len)
 			buf_addf(err, "%s: %s without frag=1 or fill=1 may never meet a limit",
 				 sc->name, sc->run[0]);

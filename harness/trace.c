@@ -81,6 +81,85 @@ static bool task_pid(const char *line, const char *bracket, struct trace_rec *ou
 	return true;
 }
 
+/* After "us" and the mark: ": EVENT:" as in parse_tail. */
+static bool lat_tail(const char *p, struct trace_rec *out)
+{
+	size_t len;
+
+	if (p[0] != ':' || p[1] != ' ')
+		return false;
+	p += 2;
+	len = strcspn(p, ": ");
+	if (!len || p[len] != ':' || len >= sizeof(out->event))
+		return false;
+	memcpy(out->event, p, len);
+	out->event[len] = '\0';
+	p += len + 1;
+	out->fields = *p == ' ' ? p + 1 : p;
+	return true;
+}
+
+/* The latency format of ftrace_dump() at a panic (kernel/trace/trace.c sets
+ * TRACE_FILE_LAT_FMT; trace_output.c lat_print_generic() "%8.8s-%-7d %3d"
+ * and the flags, lat_print_timestamp() " %4lldus%c: " in microseconds):
+ *   "   oomwl-79        0d..2. 5325193us : oom: (out_of_memory+0x0/0x4c0) order=0" */
+static bool parse_lat(const char *line, const char *dash, struct trace_rec *out)
+{
+	const char *p = dash + 1, *start = line;
+	size_t n = digits(p), clen;
+	unsigned long long us;
+
+	if (!small_int(p, n, &out->pid) || p[n] != ' ')
+		return false;
+	p += n;
+	while (*p == ' ')
+		p++;
+	n = digits(p);
+	if (!small_int(p, n, &out->cpu))
+		return false;
+	p += n;
+	while (*p && *p != ' ')
+		p++;
+	while (*p == ' ')
+		p++;
+	n = digits(p);
+	if (!n || n > 18 || p[n] != 'u' || p[n + 1] != 's' || !p[n + 2])
+		return false;
+	us = strtoull(p, NULL, 10);
+	out->ts = (double)us / 1e6;
+	if (!lat_tail(p + n + 3, out))
+		return false;
+	while (*start == ' ')
+		start++;
+	if (start >= dash)
+		return false;
+	clen = (size_t)(dash - start);
+	if (clen >= sizeof(out->comm))
+		clen = sizeof(out->comm) - 1;
+	memcpy(out->comm, start, clen);
+	out->comm[clen] = '\0';
+	return true;
+}
+
+bool trace_parse_dump(const char *line, struct trace_rec *out)
+{
+	size_t scan = strnlen(line, TRACE_LINE_SCAN);
+
+	memset(out, 0, sizeof(*out));
+	if (!scan || scan >= TRACE_LINE_SCAN)
+		return false;
+	for (const char *d = strchr(line, '-'); d; d = strchr(d + 1, '-')) {
+		struct trace_rec r;
+
+		memset(&r, 0, sizeof(r));
+		if (parse_lat(line, d, &r)) {
+			*out = r;
+			return true;
+		}
+	}
+	return false;
+}
+
 bool trace_parse(const char *line, struct trace_rec *out)
 {
 	size_t scan = strnlen(line, TRACE_LINE_SCAN);

@@ -34,6 +34,11 @@ struct trace_rec {
 
 /* Parse one line; false (out cleared) if it is not an event line. */
 bool trace_parse(const char *line, struct trace_rec *out);
+/* The same for a line of the dump ftrace_dump() prints on the console at
+ * a panic (kernel.ftrace_dump_on_oops), in the latency format:
+ *   "   oomwl-79        0d..2. 5325193us : oom: (out_of_memory+0x0/0x4c0) order=0 ..."
+ * (the comm cut to 8 bytes, CPU and flags joined, microseconds). */
+bool trace_parse_dump(const char *line, struct trace_rec *out);
 
 /* The value of KEY=VALUE in the event's text: VALUE runs to the next blank,
  * or is a "quoted string" (copied without its quotes).  The key must start

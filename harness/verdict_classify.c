@@ -477,11 +477,13 @@ void classify(const struct evidence *ev, struct observed *obs)
 	struct oom_scan s;
 	struct trace_view tv;
 
+	memset(&s, 0, sizeof(s));
 	if (panic_is_oom(ev)) {
 		classify_panic(ev, obs);
+		trace_view_scan_panic(ev, &tv);
+		finish(NULL, &s, &tv, obs);
 		return;
 	}
-	memset(&s, 0, sizeof(s));
 	trace_view_scan(ev, st, &tv);
 	if (st) {
 		obs->err_no = st->wl.present && !st->wl.ok ? st->wl.err_no : 0;

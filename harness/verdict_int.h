@@ -47,6 +47,7 @@ struct trace_view {
 	bool victim_on, oom_on, alloc_on, vm_on; /* mark_victim, the out_of_memory kprobe,
 	                          * mm_page_alloc, the __vm_enough_memory kretprobe */
 	bool truncated;           /* lines were dropped or lost */
+	bool dumped;              /* from the console's dump at a panic */
 	size_t nlines;
 	int nvictims, victim_pid;
 	char victim_comm[64];
@@ -64,6 +65,8 @@ struct trace_view {
 
 void trace_view_scan(const struct evidence *ev, const struct step_evidence *st,
 		     struct trace_view *tv);
+/* The same from the trace buffer the kernel dumped at its panic. */
+void trace_view_scan_panic(const struct evidence *ev, struct trace_view *tv);
 /* The trace shows an OOM kill (mark_victim). */
 bool trace_view_saw_kill(const struct trace_view *tv);
 /* The memcg question as the trace answers it: 1 memcg, 0 global, -1 no answer. */

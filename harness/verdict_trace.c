@@ -129,8 +129,7 @@ static void scan_wl_events(const struct trace_rec *r, struct trace_view *tv)
 	}
 }
 
-void trace_view_scan(const struct evidence *ev, const struct step_evidence *st,
-		     struct trace_view *tv)
+static void view_init(const struct evidence *ev, struct trace_view *tv)
 {
 	memset(tv, 0, sizeof(*tv));
 	tv->victim_pid = tv->oom_order = tv->oom_memcg = tv->memcg_oom_order = -1;
@@ -142,18 +141,40 @@ void trace_view_scan(const struct evidence *ev, const struct step_evidence *st,
 	tv->oom_on = event_on(ev, "oomlab/oom");
 	tv->alloc_on = event_on(ev, "kmem/mm_page_alloc");
 	tv->vm_on = event_on(ev, "oomlab/vm_enough_ret");
-	if (!st || !tv->on)
-		return;
-	tv->truncated = st->trace_truncated;
-	for (size_t i = 0; i < st->ntrace && i < EV_MAX_TRACE; i++) {
+}
+
+static void scan_lines(char *const *lines, size_t n, bool dump, struct trace_view *tv)
+{
+	for (size_t i = 0; i < n && i < EV_MAX_TRACE; i++) {
 		struct trace_rec r;
 
-		if (!st->trace[i] || !trace_parse(st->trace[i], &r))
+		if (!lines[i] || !(dump ? trace_parse_dump(lines[i], &r) : trace_parse(lines[i], &r)))
 			continue;
 		tv->nlines++;
 		scan_oom_events(&r, tv);
 		scan_wl_events(&r, tv);
 	}
+}
+
+void trace_view_scan(const struct evidence *ev, const struct step_evidence *st,
+		     struct trace_view *tv)
+{
+	view_init(ev, tv);
+	if (!st || !tv->on)
+		return;
+	tv->truncated = st->trace_truncated;
+	scan_lines(st->trace, st->ntrace, false, tv);
+}
+
+void trace_view_scan_panic(const struct evidence *ev, struct trace_view *tv)
+{
+	view_init(ev, tv);
+	if (!tv->on)
+		return;
+	tv->dumped = true;
+	/* comm is cut to 8 bytes in the dump: "oomwl" fits */
+	tv->truncated = ev->panic_trace_truncated || !ev->npanic_trace;
+	scan_lines(ev->panic_trace, ev->npanic_trace, true, tv);
 }
 
 bool trace_view_saw_kill(const struct trace_view *tv)
@@ -174,6 +195,11 @@ static bool path_is_oom(enum oom_path p)
 {
 	return p == PATH_GLOBAL_OOM_KILL || p == PATH_MEMCG_OOM_KILL ||
 	       p == PATH_ALLOCATING_TASK_KILL || p == PATH_OOM_GROUP_KILL;
+}
+
+static bool path_is_panic(enum oom_path p)
+{
+	return p == PATH_OOM_PANIC || p == PATH_NO_KILLABLE_PANIC;
 }
 
 static void oom_sentences(const struct trace_view *tv, struct observed *obs)
@@ -213,9 +239,13 @@ void trace_view_evidence(const struct trace_view *tv, const struct step_evidence
 	(void)st;
 	if (!tv->on)
 		return;
-	if (tv->truncated)
+	if (tv->dumped)
+		obs_trace(obs, "%zu lines dumped on the console at the panic%s", tv->nlines,
+			  tv->truncated ? " (not all)" : "");
+	else if (tv->truncated)
 		obs_trace(obs, "lines were dropped or lost; %zu kept", tv->nlines);
-	if (path_is_oom(obs->path) || (obs->path == PATH_UNKNOWN && (tv->noom || tv->nvictims)))
+	if (path_is_oom(obs->path) || path_is_panic(obs->path) ||
+	    (obs->path == PATH_UNKNOWN && (tv->noom || tv->nvictims)))
 		oom_sentences(tv, obs);
 	else if (obs->path == PATH_COSTLY_ORDER_FAIL || (obs->path == PATH_UNKNOWN && tv->nfail))
 		failure_sentences(tv, obs);

@@ -222,6 +222,12 @@ void trace_setup(struct agent *ag)
 		enable_event(ag, statics[i].event, "event", NULL, statics[i].filter);
 	for (size_t i = 0; i < ARRAY_SIZE(kprobes); i++)
 		setup_kprobe(ag, &kprobes[i], avail, names, nnames);
+	/* At a panic the buffer goes to the console (kernel/trace/trace.c
+	 * trace_panic_handler), where the controller reads it: the trace of
+	 * a step that ends in oom_panic. */
+	if (ag->tracing)
+		rec_tracing(ag, "kernel.ftrace_dump_on_oops", "sysctl", NULL, NULL,
+			    -write_text("/proc/sys/kernel/ftrace_dump_on_oops", "1"), NULL);
 }
 
 void trace_clear(struct agent *ag)

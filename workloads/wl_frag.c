@@ -341,7 +341,7 @@ int wl_frag(int argc, char **argv)
 	err = wl_helper_start(&h, &o);
 	if (err) {
 		wl_emit_error("frag", err, "");
-		return WL_REFUSED;
+		return WL_BADARGS;
 	}
 	wl_emit("{\"op\":\"frag\",\"ok\":true,\"free_kb\":%lld}", wl_meminfo_kb("MemFree"));
 	wl_helper_stop(&h);

@@ -423,6 +423,74 @@ START_TEST(invoked_without_kill_is_unknown)
 }
 END_TEST
 
+/* ---- a panic: the trace comes from the console's dump ---- */
+
+#define CONSOLE_PANIC \
+	"[    3.47] Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled\n" \
+	"[    3.48] Dumping ftrace buffer:\n" \
+	"[    3.48] ---------------------------------\n" \
+	"[    3.48]    oomwl-79        0..... 1039431us : reclaim_retry_zone: node=0 zone=DMA32 order=0\n" \
+	"[    3.48]    oomwl-79        0d..1. 1042085us : oom: (out_of_memory+0x0/0x4c0) gfp=0x140dca " \
+	"order=0 memcg=0x0\n" \
+	"[    3.49] ---------------------------------\n" \
+	"[    3.49]    oomwl-79        0d..1. 1042085us : oom: (out_of_memory+0x0/0x4c0) order=7\n"
+
+START_TEST(panic_trace_from_console)
+{
+	const char *rec = HEAD("\"hog\",\"size=1G\"");
+	struct evidence ev;
+	struct observed o;
+
+	parse(&ev, rec);
+	evidence_scan_console(&ev, CONSOLE_PANIC, strlen(CONSOLE_PANIC), 10);
+	ck_assert(ev.panic);
+	ck_assert_uint_eq(ev.npanic_trace, 2);   /* the line after the closing dashes is not in it */
+	observed_init(&o);
+	classify(&ev, &o);
+	ck_assert_str_eq(path_name(o.path), "oom_panic");
+	ck_assert_str_eq(o.decided_by, "log");
+	ck_assert(has(&o, "trace: 2 lines dumped on the console at the panic"));
+	ck_assert(has(&o, "trace: out_of_memory() for an order-0 request, global (no oc->memcg)"));
+	ck_assert(has(&o, "trace: the allocator retried first: reclaim_retry_zone x1"));
+	done(&ev, &o);
+
+	/* no dump: the panic alone, and the trace says it is missing */
+	parse(&ev, rec);
+	evidence_scan_console(&ev, CONSOLE_PANIC, 90, 10);
+	ck_assert_uint_eq(ev.npanic_trace, 0);
+	observed_init(&o);
+	classify(&ev, &o);
+	ck_assert_str_eq(path_name(o.path), "oom_panic");
+	ck_assert(has(&o, "trace: 0 lines dumped on the console at the panic (not all)"));
+	done(&ev, &o);
+}
+END_TEST
+
+/* A real 6.1 guest with panic_on_oom=1: the records and the console. */
+START_TEST(panic_trace_real)
+{
+	size_t rlen, clen;
+	char *rec = fixture("fixtures/vm/6.1/panic-on-oom-global-traced.records.jsonl", &rlen);
+	char *con = fixture("fixtures/vm/6.1/panic-on-oom-global-traced.console.log", &clen);
+	struct evidence ev;
+	struct observed o;
+
+	evidence_init(&ev);
+	evidence_parse_records(&ev, rec, rlen);
+	evidence_scan_console(&ev, con, clen, 40);
+	ck_assert_uint_ge(ev.npanic_trace, 2);
+	observed_init(&o);
+	classify(&ev, &o);
+	ck_assert_str_eq(path_name(o.path), "oom_panic");
+	ck_assert(has(&o, "trace: out_of_memory() for an order-0 request, global (no oc->memcg)"));
+	ck_assert(!o.disagree);
+	observed_free(&o);
+	evidence_free(&ev);
+	free(rec);
+	free(con);
+}
+END_TEST
+
 /* ---- real guests: fixtures/vm/<kernel>/costly-*.records.jsonl ---- */
 
 static const char *const kernels[] = { "6.1", "6.12" };
@@ -495,7 +563,9 @@ Suite *suite_costly(void)
 	tcase_add_test(cls, trace_wins_and_disagreement_is_flagged);
 	tcase_add_test(cls, rejects_and_quiet_steps);
 	tcase_add_test(cls, invoked_without_kill_is_unknown);
+	tcase_add_test(cls, panic_trace_from_console);
 	tcase_add_loop_test(real, real_guests, 0, (int)(NCASES * 2));
+	tcase_add_test(real, panic_trace_real);
 	suite_add_tcase(s, rec);
 	suite_add_tcase(s, cls);
 	suite_add_tcase(s, real);

@@ -145,6 +145,37 @@ START_TEST(fields_bounded)
 }
 END_TEST
 
+/* The console dump at a panic (ftrace_dump_on_oops): the latency format. */
+START_TEST(dump_lines)
+{
+	struct trace_rec r;
+	long long n;
+
+	ck_assert(trace_parse_dump("   oomwl-79        0..... 1039431us : reclaim_retry_zone: node=0 "
+				   "zone=DMA32    order=0 reclaimable=409", &r));
+	ck_assert_str_eq(r.comm, "oomwl");
+	ck_assert_int_eq(r.pid, 79);
+	ck_assert_int_eq(r.cpu, 0);
+	ck_assert(r.ts > 1.039 && r.ts < 1.04);
+	ck_assert_str_eq(r.event, "reclaim_retry_zone");
+	ck_assert(trace_field_ll(&r, "order", &n) && n == 0);
+	ck_assert(trace_parse_dump("kworker/-12       1d..2. 12us!: oom: (out_of_memory+0x0/0x4c0) order=3 memcg=0x0", &r));
+	ck_assert_str_eq(r.comm, "kworker/");
+	ck_assert_int_eq(r.pid, 12);
+	ck_assert_int_eq(r.cpu, 1);
+	ck_assert_str_eq(r.event, "oom");
+	ck_assert(trace_parse_dump(" a-b-5   3.... 7us : ev:", &r));
+	ck_assert_str_eq(r.comm, "a-b");
+	/* not the dump's format */
+	ck_assert(!trace_parse_dump("           oomwl-79      [000] .....     5.3: oom: x", &r));
+	ck_assert(!trace_parse_dump("oomwl-79  0..... 1039431 : oom: x", &r));
+	ck_assert(!trace_parse_dump("oomwl-79  0..... 1039431us", &r));
+	ck_assert(!trace_parse_dump("---------------------------------", &r));
+	ck_assert(!trace_parse_dump("   (ftrace buffer empty)", &r));
+	ck_assert(!trace_parse_dump("", &r));
+}
+END_TEST
+
 START_TEST(lost_lines)
 {
 	ck_assert_int_eq(trace_lost("CPU:0 [LOST 12 EVENTS]"), 12);
@@ -164,6 +195,7 @@ Suite *suite_trace(void)
 	tcase_add_test(t, task_names);
 	tcase_add_test(t, not_event_lines);
 	tcase_add_test(t, fields_bounded);
+	tcase_add_test(t, dump_lines);
 	tcase_add_test(t, lost_lines);
 	suite_add_tcase(s, t);
 	return s;
