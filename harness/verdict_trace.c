@@ -249,7 +249,7 @@ void trace_view_evidence(const struct trace_view *tv, const struct step_evidence
 		oom_sentences(tv, obs);
 	else if (obs->path == PATH_COSTLY_ORDER_FAIL || (obs->path == PATH_UNKNOWN && tv->nfail))
 		failure_sentences(tv, obs);
-	else if (obs->path == PATH_HEURISTIC_REJECT || obs->path == PATH_COMMIT_REJECT)
+	else if ((obs->path == PATH_HEURISTIC_REJECT || obs->path == PATH_COMMIT_REJECT) && tv->vm_on)
 		obs_trace(obs, "__vm_enough_memory() returned -ENOMEM x%d%s", tv->nvm_refused,
 			  tv->vm_pages >= 0 ? "" : " (the request's pages were not traced)");
 	else if ((obs->path == PATH_NO_FAILURE || obs->path == PATH_MEMCG_HIGH_THROTTLE) &&
