@@ -466,15 +466,20 @@ START_TEST(panic_trace_from_console)
 }
 END_TEST
 
-/* A real 6.1 guest with panic_on_oom=1: the records and the console. */
+/* Real 6.1 and 6.12 guests with panic_on_oom=1: the records and the console. */
 START_TEST(panic_trace_real)
 {
+	static const char *const k[] = { "6.1", "6.12" };
+	char rpath[128], cpath[128];
 	size_t rlen, clen;
-	char *rec = fixture("fixtures/vm/6.1/panic-on-oom-global-traced.records.jsonl", &rlen);
-	char *con = fixture("fixtures/vm/6.1/panic-on-oom-global-traced.console.log", &clen);
+	char *rec, *con;
 	struct evidence ev;
 	struct observed o;
 
+	snprintf(rpath, sizeof(rpath), "fixtures/vm/%s/panic-on-oom-global-traced.records.jsonl", k[_i]);
+	snprintf(cpath, sizeof(cpath), "fixtures/vm/%s/panic-on-oom-global-traced.console.log", k[_i]);
+	rec = fixture(rpath, &rlen);
+	con = fixture(cpath, &clen);
 	evidence_init(&ev);
 	evidence_parse_records(&ev, rec, rlen);
 	evidence_scan_console(&ev, con, clen, 40);
@@ -565,7 +570,7 @@ Suite *suite_costly(void)
 	tcase_add_test(cls, invoked_without_kill_is_unknown);
 	tcase_add_test(cls, panic_trace_from_console);
 	tcase_add_loop_test(real, real_guests, 0, (int)(NCASES * 2));
-	tcase_add_test(real, panic_trace_real);
+	tcase_add_loop_test(real, panic_trace_real, 0, 2);
 	suite_add_tcase(s, rec);
 	suite_add_tcase(s, cls);
 	suite_add_tcase(s, real);
