@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -162,11 +163,30 @@ int kern_alias_record(const char *kdir, const struct kern_alias *al, char *pkg, 
 	return 0;
 }
 
+/* Whether the alias record is newer than apt's package lists: apt's answer
+ * only changes when they do (apt-get update renames files into the
+ * directory), and asking apt costs seconds on a busy machine. */
+static bool record_fresh(const char *kdir, const struct kern_alias *al)
+{
+	_cleanup_buf_ struct buf path = BUF_INIT;
+	struct stat rec, lists;
+
+	buf_addf(&path, "%s/.alias-%s", kdir, al->record);
+	return stat(path.s, &rec) == 0 && stat("/var/lib/apt/lists", &lists) == 0 &&
+	       (rec.st_mtim.tv_sec > lists.st_mtim.tv_sec ||
+		(rec.st_mtim.tv_sec == lists.st_mtim.tv_sec &&
+		 rec.st_mtim.tv_nsec > lists.st_mtim.tv_nsec));
+}
+
 int kern_resolve_alias(const struct kern_alias *al, const char *kdir, char *pkg, size_t len,
 		       struct buf *err)
 {
 	_cleanup_buf_ struct buf why = BUF_INIT;
-	int r = apt_depends(al->meta, pkg, len, &why);
+	int r;
+
+	if (record_fresh(kdir, al) && kern_alias_record(kdir, al, pkg, len, false) == 0)
+		return 0;
+	r = apt_depends(al->meta, pkg, len, &why);
 
 	if (r == 0 && al->series && !in_series(pkg, al->series))
 		r = 1;

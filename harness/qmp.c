@@ -11,6 +11,8 @@
 #include <fiu-local.h>
 #include <json-c/json.h>
 
+#include "cleanup.h"
+
 static const char capabilities[] = "{\"execute\": \"qmp_capabilities\"}\n";
 
 int qmp_open(struct qmp *q, int *child_fd, struct buf *err)
@@ -76,6 +78,10 @@ static void on_event(struct qmp *q, const char *name, struct json_object *msg)
 		q->panicked = true;
 		return;
 	}
+	if (!strcmp(name, "RESUME")) {
+		q->resumed = true;
+		return;
+	}
 	if (strcmp(name, "SHUTDOWN"))
 		return;
 	q->shutdown = true;
@@ -87,6 +93,33 @@ static void on_event(struct qmp *q, const char *name, struct json_object *msg)
 			if (!((*p >= 'a' && *p <= 'z') || *p == '-'))
 				*p = '?';
 	}
+}
+
+static void copy_field(char *dst, size_t len, struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return;
+	snprintf(dst, len, "%s", json_object_get_string(v));
+	for (char *p = dst; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+}
+
+/* The answer to a command of qmp_execute: ret is its "return", or NULL for
+ * an "error". */
+static void on_answer(struct qmp *q, struct json_object *msg, struct json_object *ret)
+{
+	struct json_object *err;
+
+	q->answered++;
+	if (!ret && json_object_object_get_ex(msg, "error", &err)) {
+		copy_field(q->cmd_error, sizeof(q->cmd_error), err, "desc");
+		return;
+	}
+	if (json_object_is_type(ret, json_type_object))
+		copy_field(q->status, sizeof(q->status), ret, "status");
 }
 
 /* One complete line from QEMU. */
@@ -110,6 +143,9 @@ static void on_line(struct qmp *q, const char *line, size_t len)
 		q->negotiated = true;
 	} else if (q->state == QMP_NEGOTIATING && json_object_object_get_ex(msg, "error", NULL)) {
 		stop(q, "QMP: qmp_capabilities was refused");
+	} else if (q->state == QMP_READY && (json_object_object_get_ex(msg, "return", &v) ||
+					     json_object_object_get_ex(msg, "error", NULL))) {
+		on_answer(q, msg, v);
 	} else if (json_object_object_get_ex(msg, "event", &v) &&
 		   json_object_is_type(v, json_type_string)) {
 		on_event(q, json_object_get_string(v), msg);
@@ -167,4 +203,44 @@ void qmp_close(struct qmp *q)
 	if (q->fd >= 0)
 		close(q->fd);
 	q->fd = -1;
+}
+
+int qmp_execute_fd(struct qmp *q, const char *command, int fd)
+{
+	_cleanup_buf_ struct buf line = BUF_INIT;
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (q->state != QMP_READY || q->fd < 0)
+		return -1;
+	buf_addf(&line, "%s\n", command);
+	iov = (struct iovec){ line.s, line.len };
+	if (fd >= 0) {
+		memset(control, 0, sizeof(control));
+		mh.msg_control = control;
+		mh.msg_controllen = sizeof(control);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	/* A command is far smaller than an empty socket buffer: all or nothing. */
+	do
+		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)line.len) {
+		stop(q, "QMP: cannot send a command");
+		return -1;
+	}
+	q->sent++;
+	return 0;
+}
+
+int qmp_execute(struct qmp *q, const char *command)
+{
+	return qmp_execute_fd(q, command, -1);
 }

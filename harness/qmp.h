@@ -20,6 +20,11 @@
  * QMP_LINE_MAX is dropped); a monitor that misbehaves only turns QMP off,
  * and the caller falls back to the console.
  *
+ * Beyond that, the snapshot pool (snapshot.h) sends a few commands (stop,
+ * migrate, query-migrate, quit) with qmp_execute and reads their answers'
+ * status, and a restore waits for the RESUME event before it talks to the
+ * guest.
+ *
  * libfiu point: oomlab/qmp/socketpair (no monitor: the fallback).
  */
 #ifndef OOMLAB_QMP_H
@@ -44,6 +49,11 @@ struct qmp {
 	bool shutdown;             /* a SHUTDOWN event came */
 	char reason[32];           /* its reason, "" if none came */
 	bool panicked;             /* a GUEST_PANICKED event came */
+	bool resumed;              /* a RESUME event came (the guest runs) */
+	unsigned sent, answered;   /* commands sent by qmp_execute, answers read */
+	char status[32];           /* "status" of the newest answer that had one
+				    * (query-migrate, query-status), "" if none */
+	char cmd_error[128];       /* the newest error answer's description */
 	char error[128];           /* why QMP stopped working, "" if it did not */
 };
 
@@ -56,5 +66,11 @@ void qmp_pump(struct qmp *q);
 /* Feed bytes as if read from the socket (qmp_pump uses it; tests too). */
 void qmp_feed(struct qmp *q, const char *data, size_t len);
 void qmp_close(struct qmp *q);
+/* Send one command ({"execute": ...} as a single line, without the
+ * newline) once negotiated; answers are counted in q->answered, in order.
+ * -1 when QMP is not ready or the write failed (QMP is then stopped). */
+int qmp_execute(struct qmp *q, const char *command);
+/* The same, passing fd along (SCM_RIGHTS), for "getfd". */
+int qmp_execute_fd(struct qmp *q, const char *command, int fd);
 
 #endif

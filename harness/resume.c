@@ -63,6 +63,8 @@ int run_record_write(const char *dir, const struct run_record *rec, struct buf *
 	json_object_object_add(o, "shard", jstr_or_null(rec->shard));
 	json_object_object_add(o, "watchdog_s", json_object_new_int((int)rec->watchdog_s));
 	json_object_object_add(o, "no_watchdog", json_object_new_boolean(rec->no_watchdog));
+	json_object_object_add(o, "no_snapshot", json_object_new_boolean(rec->no_snapshot));
+	json_object_object_add(o, "no_pvh", json_object_new_boolean(rec->no_pvh));
 	json_object_object_add(o, "accel", json_object_new_string(accel_name(rec->accel)));
 	json_object_object_add(o, "accel_reason", jstr_or_null(rec->accel_reason));
 	json_object_object_add(o, "release", jstr_or_null(rec->release));
@@ -168,6 +170,10 @@ static void read_fields(struct reader *rd, struct json_object *o, struct run_rec
 		rec->watchdog_s = (unsigned)json_object_get_int(v);
 	if (json_object_object_get_ex(o, "no_watchdog", &v) && json_object_is_type(v, json_type_boolean))
 		rec->no_watchdog = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "no_snapshot", &v) && json_object_is_type(v, json_type_boolean))
+		rec->no_snapshot = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "no_pvh", &v) && json_object_is_type(v, json_type_boolean))
+		rec->no_pvh = json_object_get_boolean(v);
 	accel = get_str(rd, o, "accel", true);
 	if (accel && !strcmp(accel, "tcg"))
 		rec->accel = ACCEL_TCG;

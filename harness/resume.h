@@ -8,6 +8,7 @@
  *     "kernel": "debian", "modules": null, --kernel, --modules (paths absolute)
  *     "append": null, "config": "/abs/vmconfigs", "shard": "1/2" or null,
  *     "watchdog_s": 0, "no_watchdog": false,
+ *     "no_snapshot": false, "no_pvh": false,  (absent in older runs: false)
  *     "accel": "tcg", "accel_reason": "...", the accelerator decided (a resume
  *                                           does not probe again)
  *     "release": "6.1.0-56-amd64",         the kernel that ran
@@ -32,6 +33,7 @@ struct run_record {
 	char *kernel, *modules, *append, *config, *shard; /* NULL when not given */
 	unsigned watchdog_s;
 	bool no_watchdog;
+	bool no_snapshot, no_pvh; /* --no-snapshot, --no-pvh */
 	enum accel accel;
 	char *accel_reason;
 	char *release;

@@ -20,6 +20,7 @@
 
 #include "cleanup.h"
 #include "guestfs.h"
+#include "report_ci.h"
 #include "verdict.h"
 
 static void *xcalloc(size_t n, size_t size)
@@ -36,14 +37,17 @@ fail:
 }
 
 int run_make_initramfs(const char *path, const char *guest_dir, const char *plan_json,
-		       char *const *ko_paths, size_t nko, const char *program, struct buf *err)
+		       char *const *ko_paths, size_t nko, const char *program, bool fiu,
+		       struct buf *err)
 {
 	struct guestfs g;
 	int r = 0;
 
 	guestfs_init(&g, guest_dir, plan_json);
 	guestfs_add_modules(&g, ko_paths, nko);
-	if (program)
+	if (fiu && !g.fiu_guest_dir) /* a snapshot shape: no plan to tell */
+		r = guestfs_add_fiu(&g, guest_dir, err);
+	if (program && r == 0)
 		r = guestfs_add_program(&g, program, err);
 	if (r == 0)
 		r = guestfs_write(&g, path, err);
@@ -56,27 +60,17 @@ int run_make_initramfs(const char *path, const char *guest_dir, const char *plan
 static void save_results(struct run *r)
 {
 	_cleanup_free_ struct result *done = xcalloc(r->plan->n + 1, sizeof(*done));
-	_cleanup_buf_ struct buf json = BUF_INIT, xml = BUF_INIT, path = BUF_INIT, err = BUF_INIT;
+	_cleanup_buf_ struct buf err = BUF_INIT;
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->plan->n; i++)
 		if (r->finished[i])
 			done[n++] = r->res[i];
-	report_json(done, n, &json);
-	report_junit(done, n, "oomlab", &xml);
-	r->save_failed = false;
-	buf_addf(&path, "%s/results.json", r->o->out_dir);
-	if (write_file_atomic(path.s, json.s, json.len, &err) < 0) {
-		fprintf(stderr, "oomlab: %s (the previous results.json is intact)\n", err.s);
-		r->save_failed = true;
-		return; /* junit.xml never gets ahead of results.json */
-	}
-	buf_reset(&path);
-	buf_addf(&path, "%s/junit.xml", r->o->out_dir);
-	if (write_file_atomic(path.s, xml.s, xml.len, &err) < 0) {
+	/* results.json, then junit.xml, results.ktap, kcidb.json (report_ci.h):
+	 * none of them ever gets ahead of results.json */
+	r->save_failed = report_write_dir(r->o->out_dir, done, n, NULL, &err) < 0;
+	if (r->save_failed)
 		fprintf(stderr, "oomlab: %s\n", err.s);
-		r->save_failed = true;
-	}
 }
 
 void run_finish_item(struct run *r, size_t i)
@@ -280,6 +274,55 @@ static size_t next_item(const struct run *r, size_t next)
 	return next;
 }
 
+/* Host memory a guest of item i takes: its RAM plus QEMU's own (TCG's
+ * translation cache and the rest; measured RSS of an idle TCG QEMU is well
+ * under this). */
+#define QEMU_OVERHEAD (384ull << 20)
+
+static unsigned long long guest_cost(const struct run *r, size_t i)
+{
+	return r->plan->items[i].vm->memory_bytes + QEMU_OVERHEAD;
+}
+
+/* Whether item i may start now: the guests running and it stay within the
+ * memory budget; one guest always may (it is what the user asked for). */
+static bool fits_budget(struct run *r, size_t i)
+{
+	unsigned long long used = 0;
+	unsigned running = 0;
+
+	for (unsigned k = 0; k < r->o->jobs; k++)
+		if (r->slots[k].busy) {
+			used += guest_cost(r, r->slots[k].item);
+			running++;
+		}
+	if (!running || !r->mem_budget || used + guest_cost(r, i) <= r->mem_budget)
+		return true;
+	if (!r->budget_noted) {
+		fprintf(stderr, "oomlab: fewer guests at a time than --jobs %u: the host memory "
+			"budget is %llu MiB (--mem-budget)\n", r->o->jobs, r->mem_budget >> 20);
+		r->budget_noted = true;
+	}
+	return false;
+}
+
+/* The budget: --mem-budget, else 80% of the host's MemAvailable now. */
+static unsigned long long host_budget(const struct run_opts *o)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	unsigned long long kb = 0;
+	char line[128];
+
+	if (o->mem_budget)
+		return o->mem_budget;
+	if (!(f = fopen("/proc/meminfo", "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	return kb * 1024 / 10 * 8;
+}
+
 static int loop(struct run *r)
 {
 	sigset_t old;
@@ -295,6 +338,8 @@ static int loop(struct run *r)
 		for (unsigned k = 0; k < r->o->jobs && next < r->plan->n; k++) {
 			if (r->slots[k].busy)
 				continue;
+			if (!fits_budget(r, next))
+				break;
 			run_start_item(r, &r->slots[k], next, 0);
 			next = next_item(r, next + 1);
 		}
@@ -345,6 +390,8 @@ int run_plan(const struct plan *p, const struct run_opts *o, struct result **res
 		fprintf(stderr, "oomlab: resuming: %zu of %zu scenarios finished earlier\n", resumed,
 			p->n);
 	save_results(&r);
+	r.mem_budget = host_budget(o);
+	run_snapshots(&r);
 	status = loop(&r);
 	progress_end(&r.prog, stderr);
 	save_results(&r);
@@ -354,6 +401,7 @@ int run_plan(const struct plan *p, const struct run_opts *o, struct result **res
 		status = report_exit_status(r.res, *nresults);
 	if (r.save_failed && status < 2)
 		status = 2;
+	run_snapshots_free(&r);
 	free(r.finished);
 	free(r.slots);
 	*results = r.res;

@@ -49,6 +49,11 @@ struct run_opts {
 	unsigned watchdog_s;      /* no-output watchdog (vm.h silence_s); 0: the
 				   * accelerator's default (TCG 60 s, KVM 20 s) */
 	bool no_watchdog;         /* the host timeout only */
+	bool no_pvh;              /* boot the image as given, not its PVH vmlinux */
+	bool snapshot;            /* restore guests from the snapshot pool */
+	unsigned long long snapshot_budget; /* bytes the pool may keep (0: default) */
+	unsigned long long mem_budget; /* host memory all guests may take at once
+				   * (0: 80% of MemAvailable at the start) */
 	const struct result *prior; /* --resume: results finished earlier (copied) */
 	size_t nprior;
 };
@@ -65,9 +70,11 @@ int run_plan(const struct plan *p, const struct run_opts *o, struct result **res
 void run_results_free(struct result *r, size_t n);
 
 /* Build an initramfs holding the agent, the workloads, the modules, a plan
- * document and optionally a host program with its libraries; used for
- * scenarios and for the accelerator probe. */
+ * document (NULL: none, a snapshot shape) and optionally a host program with
+ * its libraries, and the libfiu files (fiu, or a plan that uses fiu); used
+ * for scenarios and for the accelerator probe. */
 int run_make_initramfs(const char *path, const char *guest_dir, const char *plan_json,
-		       char *const *ko_paths, size_t nko, const char *program, struct buf *err);
+		       char *const *ko_paths, size_t nko, const char *program, bool fiu,
+		       struct buf *err);
 
 #endif

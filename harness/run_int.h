@@ -9,12 +9,14 @@
 #include <stddef.h>
 
 #include "run.h"
+#include "snapshot.h"
 
 struct slot {
 	bool busy;
 	size_t item;
 	unsigned attempt;      /* 0; 1 for the retry of a boot that hung */
 	double first_start;    /* when attempt 0 started (monotonic s) */
+	bool restored;         /* this attempt restored a snapshot */
 	struct vm vm;
 };
 
@@ -29,6 +31,11 @@ struct run {
 	int lock_fd;           /* flock on out_dir while the run owns it */
 	bool save_failed;      /* the last write of results.json or junit.xml failed */
 	struct progress prog;
+	unsigned long long mem_budget; /* bytes all guests may take (0: no limit) */
+	bool budget_noted;     /* the user was told the budget holds guests back */
+	struct snapshot *snaps;  /* the shapes of this run (run_snap.c) */
+	size_t nsnaps;
+	const struct snapshot **snap_of; /* per item: its shape's, or NULL (cold) */
 };
 
 /* run.c */
@@ -49,5 +56,21 @@ void run_collect_item(struct run *r, struct slot *s, const struct vm_outcome *ou
 /* The watchdog and the host timeout for a scenario under the run's
  * accelerator (vm.h). */
 void run_limits(const struct run_opts *o, const struct scenario *sc, struct vm_spec *spec);
+/* What item i's VM is made of, but for its files: kernel, command line
+ * (into append, which must outlive spec), memory, CPUs, NUMA, limits. */
+void run_item_spec(const struct run *r, size_t i, struct vm_spec *spec, struct buf *append);
+/* Item i's initramfs at path (plan_json NULL: a snapshot shape's). */
+int run_item_initramfs(struct run *r, size_t i, const char *path, const char *plan_json,
+		       struct buf *err);
+/* Item i's swap disk (if its vmconfig has one) in the work directory. */
+int run_item_disk(struct run *r, size_t i, struct vm_spec *spec, struct buf *err);
+
+/* run_snap.c */
+/* Find each item's snapshot and build the missing ones (o->snapshot).
+ * Items whose shape could not be saved boot cold; never fails the run. */
+void run_snapshots(struct run *r);
+void run_snapshots_free(struct run *r);
+/* The plan as the one line a restored agent reads, with a fresh "seed". */
+int run_snap_line(const char *plan_json, struct buf *line, struct buf *err);
 
 #endif

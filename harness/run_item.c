@@ -14,6 +14,7 @@
 #include "assess.h"
 #include "cleanup.h"
 #include "evidence.h"
+#include "fiuspec.h"
 #include "predict.h"
 #include "spawn.h"
 #include "verdict.h"
@@ -23,6 +24,7 @@
 #define RECORDS_MAX (32u << 20) /* more than any honest agent writes */
 #define CONSOLE_MAX (8u << 20)
 #define DEFAULT_STEP_S 120      /* the agent's default step timeout (workloads/README.md) */
+#define SWAP_UUID "6f6f6d6c-6162-4000-8000-737761700000"
 #define TAIL_LINES 20           /* console lines kept in an ERROR result */
 
 /* Host timeout: boot and setup, the step, and the way out; the watchdog:
@@ -40,7 +42,9 @@ void run_limits(const struct run_opts *o, const struct scenario *sc, struct vm_s
 /* A sparse swap image formatted by mkswap (util-linux) on the host. */
 static int make_swap_disk(const char *path, unsigned long long bytes, struct buf *err)
 {
-	const char *argv[] = { "mkswap", "-q", path, NULL };
+	/* A fixed UUID: every image of a size is the same, as a snapshot's
+	 * guest saw it (snapshot.h). */
+	const char *argv[] = { "mkswap", "-q", "-U", SWAP_UUID, path, NULL };
 	_cleanup_buf_ struct buf out = BUF_INIT;
 	FILE *f = fopen(path, "we");
 
@@ -66,45 +70,97 @@ static void module_basenames(char **paths, size_t n, char **names)
 	}
 }
 
-/* Everything a scenario's guest needs on disk.  Returns -1 with err set
- * (and nothing left in the work directory). */
-static int prepare_item(struct run *r, size_t i, struct vm_spec *spec, struct buf *err)
+/* A step under libfiu (fiuspec.h): its guest needs the fiu files. */
+static bool item_uses_fiu(const struct plan_item *it)
+{
+	for (size_t k = 0; k < it->sc->nrun; k++)
+		if (fiu_is_arg(it->sc->run[k]))
+			return true;
+	return false;
+}
+
+int run_item_initramfs(struct run *r, size_t i, const char *path, const char *plan_json,
+		       struct buf *err)
+{
+	const struct plan_item *it = &r->plan->items[i];
+	const char *mods[MAX_MODULES];
+	char *ko[MAX_MODULES] = { 0 };
+	size_t nmod = plan_modules(it, mods, MAX_MODULES);
+	int nko = 0, ret;
+
+	if (nmod && (nko = kernel_modules_closure(r->o->kernel, mods, nmod, ko, MAX_MODULES, err)) < 0)
+		return -1;
+	ret = run_make_initramfs(path, r->o->guest_dir, plan_json, ko, (size_t)nko,
+				 !strcmp(it->sc->run[0], "stress-ng") ? STRESS_NG : NULL,
+				 item_uses_fiu(it), err);
+	for (int k = 0; k < nko; k++)
+		free(ko[k]);
+	return ret;
+}
+
+/* The plan the guest gets, also kept as <scenario>/plan.json. */
+static int item_plan(struct run *r, size_t i, struct buf *plan, struct buf *err)
 {
 	const struct plan_item *it = &r->plan->items[i];
 	const char *mods[MAX_MODULES];
 	char *ko[MAX_MODULES] = { 0 }, *names[MAX_MODULES];
-	_cleanup_buf_ struct buf plan = BUF_INIT, path = BUF_INIT;
+	_cleanup_buf_ struct buf path = BUF_INIT;
 	size_t nmod = plan_modules(it, mods, MAX_MODULES);
-	int nko = 0, ret = -1;
+	int nko = 0;
 
-	if (nmod) {
-		nko = kernel_modules_closure(r->o->kernel, mods, nmod, ko, MAX_MODULES, err);
-		if (nko < 0)
-			return -1;
-	}
+	if (nmod && (nko = kernel_modules_closure(r->o->kernel, mods, nmod, ko, MAX_MODULES, err)) < 0)
+		return -1;
 	module_basenames(ko, (size_t)nko, names);
-	plan_guest_json(it, names, (size_t)nko, &plan);
-	buf_addf(&path, "%s/%s/plan.json", r->o->out_dir, it->sc->name);
-	if (write_file_atomic(path.s, plan.s, plan.len, err) < 0)
-		goto out;
-	buf_reset(&path);
-	buf_addf(&path, "%s/%s.cpio", r->work, it->sc->name);
-	spec->initrd = strdup(path.s);
-	if (run_make_initramfs(path.s, r->o->guest_dir, plan.s, ko, (size_t)nko,
-			       !strcmp(it->sc->run[0], "stress-ng") ? STRESS_NG : NULL, err) < 0)
-		goto out;
-	if (it->vm->swap == SWAP_DISK) {
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s.swap", r->work, it->sc->name);
-		spec->disk_path = strdup(path.s);
-		if (make_swap_disk(path.s, it->vm->swap_bytes, err) < 0)
-			goto out;
-	}
-	ret = 0;
-out:
+	plan_guest_json(it, names, (size_t)nko, plan);
 	for (int k = 0; k < nko; k++)
 		free(ko[k]);
-	return ret;
+	buf_addf(&path, "%s/%s/plan.json", r->o->out_dir, it->sc->name);
+	return write_file_atomic(path.s, plan->s, plan->len, err);
+}
+
+int run_item_disk(struct run *r, size_t i, struct vm_spec *spec, struct buf *err)
+{
+	const struct plan_item *it = &r->plan->items[i];
+	_cleanup_buf_ struct buf path = BUF_INIT;
+
+	if (it->vm->swap != SWAP_DISK)
+		return 0;
+	buf_addf(&path, "%s/%s.swap", r->work, it->sc->name);
+	spec->disk_path = strdup(path.s);
+	return make_swap_disk(path.s, it->vm->swap_bytes, err);
+}
+
+/* Everything a cold-booted guest needs on disk.  Returns -1 with err set
+ * (the caller removes what is left in the work directory). */
+static int prepare_item(struct run *r, size_t i, struct vm_spec *spec, struct buf *err)
+{
+	_cleanup_buf_ struct buf plan = BUF_INIT, path = BUF_INIT;
+
+	if (item_plan(r, i, &plan, err) < 0)
+		return -1;
+	buf_addf(&path, "%s/%s.cpio", r->work, r->plan->items[i].sc->name);
+	spec->initrd = strdup(path.s);
+	if (run_item_initramfs(r, i, path.s, plan.s, err) < 0)
+		return -1;
+	return run_item_disk(r, i, spec, err);
+}
+
+/* A guest restored from its shape's snapshot: the plan goes on ttyS2 as one
+ * line, with a fresh seed for the guest's RNG (snapshot.h). */
+static int prepare_restore(struct run *r, size_t i, const struct snapshot *snap,
+			   struct vm_spec *spec, struct buf *ctl, struct buf *err)
+{
+	_cleanup_buf_ struct buf plan = BUF_INIT;
+
+	if (item_plan(r, i, &plan, err) < 0 || run_snap_line(plan.s, ctl, err) < 0)
+		return -1;
+	spec->initrd = strdup(snap->initrd);
+	spec->keep_initrd = true;
+	spec->incoming = snap->state;
+	spec->ctl = true;
+	spec->ctl_input = ctl->s;
+	snapshot_touch(snap);
+	return run_item_disk(r, i, spec, err);
 }
 
 static char *scenario_file(const struct run *r, size_t i, const char *name)
@@ -158,38 +214,64 @@ static void unlink_spec_files(const struct vm_spec *spec)
 		unlink(spec->disk_path);
 }
 
+void run_item_spec(const struct run *r, size_t i, struct vm_spec *spec, struct buf *append)
+{
+	const struct plan_item *it = &r->plan->items[i];
+
+	append_join(append, it->vm->append, r->o->append);
+	spec->qemu = r->o->qemu;
+	spec->kernel = r->o->kernel->pvh[0] && !r->o->no_pvh ? r->o->kernel->pvh
+							     : r->o->kernel->image;
+	spec->append = append->s;
+	spec->mem_bytes = it->vm->memory_bytes;
+	spec->cpus = it->vm->cpus;
+	spec->numa_nodes = it->vm->numa_nodes;
+	spec->accel = r->o->accel;
+	run_limits(r->o, it->sc, spec);
+}
+
+/* The snapshot item i restores from, or NULL for a cold boot (none, or
+ * the retry of a restored guest that hung before its hello). */
+static const struct snapshot *item_snapshot(const struct run *r, size_t i, unsigned attempt)
+{
+	const struct snapshot *s = r->snap_of ? r->snap_of[i] : NULL;
+
+	return s && s->ready && !attempt ? s : NULL;
+}
+
 void run_start_item(struct run *r, struct slot *s, size_t i, unsigned attempt)
 {
 	const struct plan_item *it = &r->plan->items[i];
-	_cleanup_buf_ struct buf err = BUF_INIT, dir = BUF_INIT, append = BUF_INIT;
+	_cleanup_buf_ struct buf err = BUF_INIT, dir = BUF_INIT, append = BUF_INIT, ctl = BUF_INIT;
 	_cleanup_free_ char *console = scenario_file(r, i, "console.log");
 	_cleanup_free_ char *records = scenario_file(r, i, "records.jsonl");
 	_cleanup_free_ char *qlog = scenario_file(r, i, "qemu.log");
+	const struct snapshot *snap = item_snapshot(r, i, attempt);
 	struct vm_spec spec = { 0 };
 	int ok;
 
 	if (!attempt)
 		result_init(r, i);
+	if (!attempt && assess_before_boot(it, r->o->kernel, &r->res[i])) {
+		run_finish_item(r, i); /* SKIP: the kernel's config lacks a need */
+		return;
+	}
 	buf_addf(&dir, "%s/%s", r->o->out_dir, it->sc->name);
 	ok = make_dir(dir.s, &err) == 0 && run_work_dir(r, &err) == 0 &&
-	     prepare_item(r, i, &spec, &err) == 0;
+	     (snap ? prepare_restore(r, i, snap, &spec, &ctl, &err)
+		   : prepare_item(r, i, &spec, &err)) == 0;
 	if (ok) {
-		append_join(&append, it->vm->append, r->o->append);
-		spec.qemu = r->o->qemu;
-		spec.kernel = r->o->kernel->image;
-		spec.append = append.s;
-		spec.mem_bytes = it->vm->memory_bytes;
-		spec.cpus = it->vm->cpus;
-		spec.numa_nodes = it->vm->numa_nodes;
-		spec.accel = r->o->accel;
+		run_item_spec(r, i, &spec, &append);
 		spec.console_path = console;
 		spec.records_path = records;
 		spec.qemu_log_path = qlog;
 		spec.consume_files = true;
-		run_limits(r->o, it->sc, &spec);
 		ok = vm_start(&spec, &s->vm, &err) == 0;
 	}
-	unlink_spec_files(&spec); /* gone already when QEMU has them */
+	if (!spec.keep_initrd)
+		unlink_spec_files(&spec); /* gone already when QEMU has them */
+	else if (spec.disk_path)
+		unlink(spec.disk_path);
 	run_work_done(r);
 	free((char *)spec.initrd);
 	free((char *)spec.disk_path);
@@ -200,6 +282,7 @@ void run_start_item(struct run *r, struct slot *s, size_t i, unsigned attempt)
 	s->busy = true;
 	s->item = i;
 	s->attempt = attempt;
+	s->restored = snap != NULL;
 	if (!attempt)
 		s->first_start = s->vm.start;
 	r->prog.running++;
@@ -309,6 +392,20 @@ static void keep_console_tail(struct result *res, const char *tail)
 	report_tail_copy(res->console_tail, sizeof(res->console_tail), start, (size_t)(end - start));
 }
 
+/* How the guest started and where its time went (report.h timing). */
+static void fill_timing(const struct run *r, const struct slot *s, const struct evidence *ev,
+			struct result *res)
+{
+	double work = 0;
+
+	snprintf(res->timing.boot, sizeof(res->timing.boot), "%s", s->restored ? "snapshot" :
+		 r->o->kernel->pvh[0] && !r->o->no_pvh ? "pvh" : "bzimage");
+	res->timing.ready_s = s->vm.w.hello_at ? s->vm.w.hello_at - s->vm.start : -1;
+	for (size_t k = 0; k < ev->nsteps && work >= 0; k++)
+		work = ev->steps[k].duration_s >= 0 ? work + ev->steps[k].duration_s : -1;
+	res->timing.workload_s = ev->nsteps ? work : -1;
+}
+
 void run_collect_item(struct run *r, struct slot *s, const struct vm_outcome *out)
 {
 	size_t i = s->item;
@@ -346,6 +443,7 @@ void run_collect_item(struct run *r, struct slot *s, const struct vm_outcome *ou
 		keep_console_tail(res, ev.console_tail);
 	save_facts(r, i, &ev);
 	res->duration_s = s->attempt ? now_s() - s->first_start : out->wall_s;
+	fill_timing(r, s, &ev, res);
 	evidence_free(&ev);
 	run_finish_item(r, i);
 }

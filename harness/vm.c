@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -114,7 +115,12 @@ int vm_command(const struct vm_spec *spec, struct child *c, struct buf *err)
 	child_arg(c, "-initrd");
 	child_arg(c, spec->initrd);
 	child_arg(c, "-append");
-	child_argf(c, "console=ttyS0 panic=-1%s%s", spec->append && *spec->append ? " " : "",
+	/* no_timer_check: under TCG on a loaded host the IO-APIC timer check
+	 * of the boot can fail and panic ("IO-APIC + timer doesn't work",
+	 * arch/x86/kernel/apic/io_apic.c check_timer: timer_irq_works()
+	 * returns 1 at once with this option). */
+	child_argf(c, "console=ttyS0 panic=-1 no_timer_check%s%s",
+		   spec->append && *spec->append ? " " : "",
 		   spec->append ? spec->append : "");
 	child_arg(c, "-chardev");
 	arg_opt(c, "file,id=con,path=", spec->console_path, "");
@@ -124,19 +130,83 @@ int vm_command(const struct vm_spec *spec, struct child *c, struct buf *err)
 	arg_opt(c, "file,id=rec,path=", spec->records_path, "");
 	child_arg(c, "-serial");
 	child_arg(c, "chardev:rec");
+	if (spec->ctl) {
+		child_arg(c, "-chardev");
+		child_argf(c, "socket,id=ctl,fd=%d", spec->ctl_child_fd);
+		child_arg(c, "-serial");
+		child_arg(c, "chardev:ctl");
+	}
 	if (spec->disk_path) {
 		child_arg(c, "-drive");
 		arg_opt(c, "file=", spec->disk_path, ",format=raw,if=virtio");
 	}
 	child_arg(c, "-no-reboot");
+	if (spec->incoming) {
+		child_arg(c, "-incoming");
+		child_arg(c, spec->incoming);
+	}
 	return 0;
 }
 
-/* Open a temporary file for QEMU and remove its name: QEMU gets
- * /proc/self/fd/N.  Returns the descriptor (close-on-exec; the child keeps
- * it through child_keep_fd) or -1 with err set. */
-static int consume(const char *path, int flags, struct child *c, char *alias, size_t len,
-		   struct buf *err)
+/* ---- the control channel ---- */
+
+static void ctl_close(struct vm *vm)
+{
+	if (vm->ctl_fd >= 0)
+		close(vm->ctl_fd);
+	vm->ctl_fd = -1;
+	buf_release(&vm->ctl_out);
+	vm->ctl_off = 0;
+}
+
+/* Whether a restored guest runs.  QMP sends events only once negotiated,
+ * and a small state can be loaded (and RESUME sent) before that: so ask
+ * with query-status too, every 50 ms, until the answer is "running". */
+static bool restore_done(struct vm *vm)
+{
+	double t;
+
+	if (!strcmp(vm->qmp.status, "running"))
+		return true;
+	if (vm->qmp.state != QMP_READY || vm->qmp.answered < vm->qmp.sent)
+		return false;
+	t = now_s();
+	if (t - vm->status_asked >= 0.05) {
+		vm->status_asked = t;
+		qmp_execute(&vm->qmp, "{\"execute\": \"query-status\"}");
+	}
+	return false;
+}
+
+/* Send what is pending on ttyS2 once the guest runs: a restored guest only
+ * after QMP's RESUME (bytes QEMU read earlier would land in the serial
+ * port's state, which the incoming migration then overwrites); without a
+ * working QMP there is no telling, so at once. */
+static void ctl_pump(struct vm *vm)
+{
+	bool qmp_works = vm->qmp.state != QMP_OFF && vm->qmp.state != QMP_CLOSED;
+	ssize_t n;
+
+	if (vm->ctl_fd < 0 || vm->ctl_off >= vm->ctl_out.len)
+		return;
+	if (vm->incoming && qmp_works && !vm->qmp.resumed && !restore_done(vm))
+		return;
+	if (vm->incoming && !vm->resumed_at)
+		vm->resumed_at = now_s();
+	n = send(vm->ctl_fd, vm->ctl_out.s + vm->ctl_off, vm->ctl_out.len - vm->ctl_off,
+		 MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0)
+		vm->ctl_off += (size_t)n;
+	else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		vm->ctl_off = vm->ctl_out.len; /* QEMU is gone: vm_poll will tell */
+}
+
+/* Open a file for QEMU, which gets it as /proc/self/fd/N (alias); a
+ * temporary one (remove) loses its name at once.  Returns the descriptor
+ * (close-on-exec; the child keeps it through child_keep_fd) or -1 with err
+ * set. */
+static int pass_file(const char *path, int flags, bool remove, struct child *c, char *alias,
+		     size_t len, struct buf *err)
 {
 	int fd = open(path, flags | O_CLOEXEC);
 
@@ -144,7 +214,8 @@ static int consume(const char *path, int flags, struct child *c, char *alias, si
 		buf_addf(err, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	unlink(path);
+	if (remove)
+		unlink(path);
 	if (child_keep_fd(c, fd) < 0) {
 		close(fd);
 		buf_addstr(err, "internal error: too many descriptors for QEMU");
@@ -152,6 +223,29 @@ static int consume(const char *path, int flags, struct child *c, char *alias, si
 	}
 	snprintf(alias, len, "/proc/self/fd/%d", fd);
 	return fd;
+}
+
+/* The control channel (ttyS2) on a socketpair; *child_fd is QEMU's end. */
+static int add_ctl(struct vm *vm, const struct vm_spec *spec, struct vm_spec *s, int *child_fd,
+		   struct buf *err)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+		buf_addf(err, "control channel: socketpair: %s", strerror(errno));
+		return -1;
+	}
+	vm->ctl_fd = sv[0];
+	*child_fd = sv[1];
+	if (child_keep_fd(&vm->qemu, sv[1]) < 0) {
+		buf_addstr(err, "internal error: too many descriptors for QEMU");
+		return -1;
+	}
+	s->ctl_child_fd = sv[1];
+	if (spec->ctl_input)
+		buf_addstr(&vm->ctl_out, spec->ctl_input);
+	return 0;
 }
 
 /* The QMP monitor on a socketpair; without it the run goes on (the console
@@ -187,6 +281,8 @@ static void vm_init(struct vm *vm, const struct vm_spec *spec)
 	memset(vm, 0, sizeof(*vm));
 	vm->qemu = c;
 	vm->qmp.fd = -1;
+	vm->ctl_fd = -1;
+	buf_init(&vm->ctl_out, 0);
 	vm->timeout_s = spec->timeout_s;
 	vm->silence_s = spec->silence_s;
 	vm->boot_silence_s = spec->boot_silence_s ? spec->boot_silence_s : spec->silence_s;
@@ -195,8 +291,8 @@ static void vm_init(struct vm *vm, const struct vm_spec *spec)
 int vm_start(const struct vm_spec *spec, struct vm *vm, struct buf *err)
 {
 	struct vm_spec s = *spec;
-	char initrd[64], disk[64];
-	int fds[3] = { -1, -1, -1 }, ret = -1;
+	char initrd[64], disk[64], incoming[64];
+	int fds[5] = { -1, -1, -1, -1, -1 }, ret = -1;
 
 	vm_init(vm, spec);
 	if (copy_path(vm->log_path, sizeof(vm->log_path), spec->qemu_log_path, "QEMU log", err) < 0 ||
@@ -204,15 +300,27 @@ int vm_start(const struct vm_spec *spec, struct vm *vm, struct buf *err)
 	    copy_path(vm->records_path, sizeof(vm->records_path), spec->records_path, "records", err) < 0)
 		goto out;
 	if (spec->consume_files && spec->initrd) {
-		if ((fds[0] = consume(spec->initrd, O_RDONLY, &vm->qemu, initrd, sizeof(initrd), err)) < 0)
+		if ((fds[0] = pass_file(spec->initrd, O_RDONLY, !spec->keep_initrd, &vm->qemu, initrd,
+					sizeof(initrd), err)) < 0)
 			goto out;
 		s.initrd = initrd;
 	}
 	if (spec->consume_files && spec->disk_path) {
-		if ((fds[1] = consume(spec->disk_path, O_RDWR, &vm->qemu, disk, sizeof(disk), err)) < 0)
+		if ((fds[1] = pass_file(spec->disk_path, O_RDWR, true, &vm->qemu, disk,
+					sizeof(disk), err)) < 0)
 			goto out;
 		s.disk_path = disk;
 	}
+	if (spec->incoming) {
+		if ((fds[3] = pass_file(spec->incoming, O_RDONLY, false, &vm->qemu, incoming,
+					sizeof(incoming), err)) < 0)
+			goto out;
+		snprintf(incoming, sizeof(incoming), "fd:%d", fds[3]);
+		s.incoming = incoming;
+		vm->incoming = true;
+	}
+	if (spec->ctl && add_ctl(vm, spec, &s, &fds[4], err) < 0)
+		goto out;
 	if (vm_command(&s, &vm->qemu, err) < 0)
 		goto out;
 	add_qmp(vm, &fds[2]);
@@ -231,6 +339,7 @@ out:
 			close(fds[i]);
 	if (ret < 0) {
 		qmp_close(&vm->qmp);
+		ctl_close(vm);
 		child_clear(&vm->qemu);
 	}
 	return ret;
@@ -277,6 +386,8 @@ static void watch_record(struct vm_watch *w, const char *line, size_t len)
 		type = json_object_get_string(t);
 		if (!strcmp(type, "hello")) {
 			w->hello = true;
+		} else if (!strcmp(type, "ready")) {
+			w->ready = true;
 		} else if (!strcmp(type, "step") && json_object_object_get_ex(o, "phase", &phase) &&
 			   json_object_is_type(phase, json_type_string)) {
 			w->in_step = !strcmp(json_object_get_string(phase), "begin");
@@ -329,7 +440,8 @@ unsigned vm_watch_update(struct vm *vm, double now, bool force)
 	struct vm_watch *w = &vm->w;
 	long long con, rec;
 
-	if (force || now - w->last_check >= 1.0) {
+	/* Before the hello, at every call: its arrival time is the boot time. */
+	if (force || !w->hello || now - w->last_check >= 1.0) {
 		w->last_check = now;
 		con = file_size(vm->console_path);
 		rec = file_size(vm->records_path);
@@ -338,6 +450,8 @@ unsigned vm_watch_update(struct vm *vm, double now, bool force)
 		w->con_size = con;
 		w->rec_size = rec;
 		watch_records(w, vm->records_path);
+		if (w->hello && !w->hello_at)
+			w->hello_at = now;
 	}
 	if (!w->hello)
 		return vm->boot_silence_s;
@@ -389,6 +503,7 @@ int vm_poll(struct vm *vm, struct vm_outcome *out)
 	double t;
 
 	qmp_pump(&vm->qmp);
+	ctl_pump(vm);
 	r = child_poll(&vm->qemu);
 	e = errno;
 	t = now_s();
@@ -414,6 +529,7 @@ int vm_poll(struct vm *vm, struct vm_outcome *out)
 	out->wall_s = t - vm->start;
 	snprintf(out->why, sizeof(out->why), "%s", why.s);
 	child_clear(&vm->qemu);
+	ctl_close(vm);
 	return 1;
 }
 
@@ -422,4 +538,5 @@ void vm_kill(struct vm *vm)
 	child_kill(&vm->qemu);
 	child_clear(&vm->qemu);
 	qmp_close(&vm->qmp);
+	ctl_close(vm);
 }

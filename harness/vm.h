@@ -6,6 +6,10 @@
  * panic=-1 on the command line so that both poweroff and a panic end QEMU.
  * vm_start() does not block: the run loop polls many VMs.
  *
+ * A snapshot guest (snapshot.h) has a third serial port, ttyS2, on a
+ * socketpair: the control channel on which the plan reaches an agent that
+ * waits for it; vm_poll() sends spec->ctl_input there once the guest runs.
+ *
  * How a VM ends, as vm_poll() tells it:
  *  - QEMU's QMP monitor (qmp.h) says why the guest stopped: "guest-shutdown"
  *    (poweroff), "guest-reset" (a panic with panic=-1, a triple fault),
@@ -47,6 +51,14 @@ struct vm_spec {
 	const char *qemu_log_path; /* QEMU's own stderr */
 	unsigned silence_s;       /* no-output watchdog; 0: off */
 	unsigned boot_silence_s;  /* the watchdog before the agent's hello; 0: silence_s */
+	const char *incoming;     /* restore the guest from this state file (QEMU
+				   * -incoming fd:N) instead of booting it */
+	bool ctl;                 /* a third serial port, ttyS2: the control
+				   * channel (a socketpair), for snapshot guests */
+	const char *ctl_input;    /* sent on it once the guest runs (after the
+				   * restore's RESUME event), or NULL */
+	int ctl_child_fd;         /* vm_command: QEMU's end of it (vm_start sets it) */
+	bool keep_initrd;         /* with consume_files: the initrd is not temporary */
 	bool consume_files;       /* initrd and disk_path are temporary: vm_start
 				   * opens them, removes them and hands QEMU the
 				   * descriptors (/proc/self/fd/N), so nothing is
@@ -61,6 +73,9 @@ struct vm_watch {
 	long long con_size, rec_size;
 	long long rec_off;        /* records read up to here (a line start) */
 	bool hello;               /* the agent's hello came */
+	double hello_at;          /* monotonic time it was seen (checked at every
+				   * vm_poll until then), 0 before */
+	bool ready;               /* a snapshot boot's agent waits for its plan */
 	bool in_step;             /* a step began and has not ended */
 	unsigned step_timeout_s;  /* that step's timeout_s */
 };
@@ -73,6 +88,12 @@ struct vm {
 	struct vm_watch w;
 	char log_path[PATH_MAX];  /* QEMU's log, read for the first line on failure */
 	char console_path[PATH_MAX], records_path[PATH_MAX];
+	int ctl_fd;               /* our end of ttyS2, -1 without one */
+	bool incoming;            /* restored: ctl input waits for RESUME */
+	struct buf ctl_out;       /* what is still to be sent on ttyS2 */
+	size_t ctl_off;
+	double resumed_at;        /* monotonic time the restored guest ran, 0 */
+	double status_asked;      /* when query-status last went out (restore) */
 };
 
 struct vm_outcome {

@@ -65,6 +65,10 @@ void rec_send(struct agent *ag, json_object *rec)
 
 	if (!rec)
 		return;
+	if (ag->held) {
+		json_object_array_add(ag->held, rec);
+		return;
+	}
 	if (ag->rec >= 0) {
 		s = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
 						   JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -83,6 +87,17 @@ void rec_send(struct agent *ag, json_object *rec)
 }
 
 /* Wait until the UART has sent everything: power-off must not cut records. */
+void rec_release(struct agent *ag)
+{
+	json_object *held = ag->held;
+	size_t n = held ? json_object_array_length(held) : 0;
+
+	ag->held = NULL;
+	for (size_t i = 0; i < n; i++)
+		rec_send(ag, json_object_get(json_object_array_get_idx(held, i)));
+	json_object_put(held);
+}
+
 void rec_drain(struct agent *ag)
 {
 	if (ag->rec >= 0)

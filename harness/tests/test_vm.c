@@ -34,7 +34,7 @@ START_TEST(command_tcg)
 		"qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
 		"-machine", "pc", "-accel", "tcg", "-cpu", "max", "-m", "512M", "-smp", "2",
 		"-kernel", "/k/bzImage", "-initrd", "/w/a.cpio",
-		"-append", "console=ttyS0 panic=-1 quiet loglevel=7",
+		"-append", "console=ttyS0 panic=-1 no_timer_check quiet loglevel=7",
 		"-chardev", "file,id=con,path=/o/con,,sole.log", "-serial", "chardev:con",
 		"-chardev", "file,id=rec,path=/o/records.jsonl", "-serial", "chardev:rec",
 		"-drive", "file=/w/swap,,1.img,format=raw,if=virtio", "-no-reboot",
@@ -57,7 +57,7 @@ START_TEST(command_kvm_defaults)
 	const char *want[] = {
 		"/opt/qemu", "-nodefaults", "-no-user-config", "-display", "none",
 		"-machine", "pc", "-accel", "kvm", "-cpu", "host", "-m", "2M", "-smp", "1",
-		"-kernel", "k", "-initrd", "i", "-append", "console=ttyS0 panic=-1",
+		"-kernel", "k", "-initrd", "i", "-append", "console=ttyS0 panic=-1 no_timer_check",
 		"-chardev", "file,id=con,path=c", "-serial", "chardev:con",
 		"-chardev", "file,id=rec,path=r", "-serial", "chardev:rec", "-no-reboot",
 	};
