@@ -29,6 +29,9 @@ static const struct {
 	[PATH_COSTLY_ORDER_FAIL] = { "costly_order_fail",
 		"a kernel allocation or memcg charge of order > 3 (PAGE_ALLOC_COSTLY_ORDER) "
 		"failed without the OOM killer" },
+	[PATH_INJECTED_FAULT] = { "injected_fault",
+		"a fault injected in user space (libfiu's POSIX preload, fiu=) failed the request; "
+		"the kernel refused nothing" },
 };
 
 const char *path_name(enum oom_path p)

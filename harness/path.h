@@ -24,6 +24,8 @@ enum oom_path {
 	PATH_NO_KILLABLE_PANIC, /* a global OOM found no killable task and panicked */
 	PATH_COSTLY_ORDER_FAIL, /* an allocation (or memcg charge) of order > 3 failed
 	                         * without the OOM killer */
+	PATH_INJECTED_FAULT,   /* a fault injected in user space (libfiu, fiu=) failed the
+	                        * request; the kernel refused nothing */
 	PATH_COUNT
 };
 

@@ -1,6 +1,8 @@
 /* predict.c - see predict.h */
 #include "predict.h"
 
+#include "fiuspec.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -244,6 +246,27 @@ int predict_request(const struct scenario *sc, const struct oracle_policy *p,
 	return 0;
 }
 
+/* A fault point that always fires (fiu=POINT or POINT:1): libfiu fails the
+ * workload's call in user space before the kernel is asked (fiuspec.h). */
+static bool certain_fault(const struct scenario *sc, struct oracle_prediction *out)
+{
+	for (size_t k = 0; k < sc->nrun; k++) {
+		struct fiu_point pt;
+		char err[128];
+
+		if (!fiu_is_arg(sc->run[k]) ||
+		    !fiu_parse(sc->run[k] + strlen(FIU_ARG), &pt, err, sizeof(err)) ||
+		    pt.ppm != FIU_PPM)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->path = PATH_INJECTED_FAULT;
+		snprintf(out->why, sizeof(out->why), "fiu=%s:1: libfiu fails the call in user space "
+			 "before the kernel sees a request", pt.name);
+		return true;
+	}
+	return false;
+}
+
 int predict_scenario(const struct scenario *sc, const struct vmconfig *vm,
 		     const struct oracle_facts *f, const struct step_evidence *st,
 		     struct oracle_prediction *out, struct buf *err)
@@ -252,6 +275,8 @@ int predict_scenario(const struct scenario *sc, const struct vmconfig *vm,
 	struct oracle_request r;
 	struct oracle_facts facts = *f;
 
+	if (certain_fault(sc, out))
+		return 0;
 	predict_policy(vm, sc, &p);
 	oracle_defaults(&p, &facts);
 	/* frag on its own: it fragments memory and takes blocks of order 4

@@ -1,10 +1,11 @@
 /* settings_args.c - the run line of a scenario: a known workload and
- * arguments each of the right form (size expressions, adj/names/sizes lists;
- * stress-ng's own options pass unchecked). */
+ * arguments each of the right form (size expressions, adj/names/sizes lists,
+ * fiu= fault points; stress-ng's own options pass unchecked). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "fiuspec.h"
 #include "settings_int.h"
 #include "sizeexpr.h"
 #include "../workloads/wl_names.h"
@@ -59,11 +60,31 @@ static bool valid_number_list(const char *s)
 	return true;
 }
 
+/* fiu=POINT[:PROBABILITY] (fiuspec.h), for any program: at most
+ * FIU_MAX_POINTS of them. */
+static void check_fiu(struct load *ld, const struct scenario *sc)
+{
+	struct fiu_point p;
+	char msg[320];
+	size_t n = 0;
+
+	for (size_t i = 1; i < sc->nrun; i++) {
+		if (!fiu_is_arg(sc->run[i]))
+			continue;
+		if (!fiu_parse(sc->run[i] + strlen(FIU_ARG), &p, msg, sizeof(msg)))
+			cfg_bad(ld, "run: argument '%s': %s (the option is fiu=POINT or "
+				"fiu=POINT:PROBABILITY)", sc->run[i], msg);
+		else if (++n == FIU_MAX_POINTS + 1)
+			cfg_bad(ld, "run: more than %d fiu= arguments", FIU_MAX_POINTS);
+	}
+}
+
 void cfg_check_run(struct load *ld, struct scenario *sc)
 {
 	_cleanup_buf_ struct buf allowed = BUF_INIT;
 	char msg[160];
 
+	check_fiu(ld, sc);
 	/* stress-ng takes its own options, passed through unchecked. */
 	if (sc->nrun && !strcmp(sc->run[0], "stress-ng"))
 		return;
@@ -78,6 +99,8 @@ void cfg_check_run(struct load *ld, struct scenario *sc)
 
 		if (!eq || eq == sc->run[i]) {
 			cfg_bad(ld, "run: argument '%s' is not key=value", sc->run[i]);
+		} else if (fiu_is_arg(sc->run[i])) {
+			continue; /* check_fiu */
 		} else if (!strncmp(sc->run[i], "adj=", 4)) {
 			if (!valid_adj_list(eq + 1))
 				cfg_bad(ld, "run: argument '%s': adj is a comma-separated list of "

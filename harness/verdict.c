@@ -78,7 +78,7 @@ static void reason_set(char *reason, size_t len, const struct buf *b)
 /* Why the run cannot be judged, or false.  ERROR (never FAIL) is for what
  * is the harness's or the VM's fault: a host-side VM problem, no hello, an
  * agent error, a failed setup step (the guest is not what the vmconfig
- * says), the step under test missing, a panic that is not the observed
+ * says), the step under test missing or not runnable (its error), a panic that is not the observed
  * oom_panic, the step never ending or timing out, no done (unless the
  * observed path is oom_panic, which stops the guest mid-step), and
  * malformed record lines when they lost the step's end or the observed path
@@ -101,6 +101,8 @@ static bool run_broken(const struct observed *obs, const struct evidence *ev,
 			 ev->setup_errors.v[0].value);
 	else if (!st || !st->begun)
 		buf_addstr(why, "the step under test is missing from the record channel");
+	else if (st->error)
+		buf_addf(why, "the guest agent could not run the step: %s", st->error);
 	else if (ev->panic && !panic_path)
 		buf_addf(why, "unexpected kernel panic: %.*s",
 			 (int)strnlen(ev->panic_reason, sizeof(ev->panic_reason)), ev->panic_reason);

@@ -45,6 +45,7 @@
 #include "cleanup.h"
 #include "klog.h"
 #include "verdict_int.h"
+#include "verdict_fiu_int.h"
 
 #define PAGE_KB 4LL      /* x86-64 guests: 4 KiB pages */
 
@@ -411,7 +412,9 @@ static const char *errno_name(int e)
 
 static void describe_end(const struct step_evidence *st, struct observed *obs)
 {
-	if (!st->ended)
+	if (st->error)
+		observed_add(obs, "the agent could not run the step: %s", st->error);
+	else if (!st->ended)
 		observed_add(obs, "the step under test never ended");
 	else if (st->timed_out)
 		observed_add(obs, "the agent killed the workload at the step's timeout");
@@ -471,6 +474,19 @@ static void finish(const struct step_evidence *st, const struct oom_scan *s,
 	sources_summary(st, s, tv, obs);
 }
 
+/* obs->log_unrec: the steps' kmsg lines, or the console when it has more
+ * (a panic cuts the records short; the console repeats the kmsg lines). */
+static void note_unrecognised(const struct evidence *ev, struct observed *obs)
+{
+	struct klog_unrec u = { 0 };
+
+	for (size_t k = 0; ev->steps && k < ev->nsteps; k++)
+		for (size_t i = 0; ev->steps[k].kmsg && i < ev->steps[k].nkmsg; i++)
+			klog_unrec_note(&u, klog_strip_prefix(ev->steps[k].kmsg[i].msg ?
+							      ev->steps[k].kmsg[i].msg : ""));
+	obs->log_unrec = ev->console_unrec.n > u.n ? ev->console_unrec : u;
+}
+
 void classify(const struct evidence *ev, struct observed *obs)
 {
 	const struct step_evidence *st = ev->nsteps && ev->steps ? &ev->steps[ev->nsteps - 1] : NULL;
@@ -478,6 +494,7 @@ void classify(const struct evidence *ev, struct observed *obs)
 	struct trace_view tv;
 
 	memset(&s, 0, sizeof(s));
+	note_unrecognised(ev, obs);
 	if (panic_is_oom(ev)) {
 		classify_panic(ev, obs);
 		trace_view_scan_panic(ev, &tv);
@@ -494,6 +511,7 @@ void classify(const struct evidence *ev, struct observed *obs)
 		if (scan_saw_oom(&s) || trace_view_saw_kill(&tv)) {
 			classify_oom(&s, &tv, obs);
 			kalloc_check_oom(st, &s, &tv, obs);
+			fiu_note_kernel_path(st, obs);
 			finish(st, &s, &tv, obs);
 			return;
 		}
@@ -502,6 +520,8 @@ void classify(const struct evidence *ev, struct observed *obs)
 		obs->path = PATH_UNKNOWN;
 		observed_add(obs, "no step was recorded");
 		return;
+	} else if (classify_injected(ev, st, &s, &tv, obs)) {
+		return; /* user space failed it, the kernel refused nothing (verdict_fiu.c) */
 	} else if (kalloc_failed(st)) {
 		classify_kalloc_failure(st, &s, &tv, obs);
 	} else if (is_commit_enomem(st)) {
@@ -518,5 +538,6 @@ void classify(const struct evidence *ev, struct observed *obs)
 		describe_end(st, obs);
 		observed_add(obs, "no OOM kill: vmstat oom_kill unchanged, no OOM line in the kernel log");
 	}
+	fiu_note_kernel_path(st, obs);
 	finish(st, &s, &tv, obs);
 }

@@ -1,6 +1,7 @@
 /* agent_step.c - one workload step: resolve size expressions, snapshot,
- * run /bin/oomwl in the workload cgroup with a timeout, forward what it
- * prints, snapshot again, and send the kernel log lines of the step. */
+ * run /bin/oomwl in the workload cgroup with a timeout (under libfiu's
+ * preload for fiu= arguments: agent_fiu.c), forward what it prints,
+ * snapshot again, and send the kernel log lines of the step. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agent_fiu.h"
 #include "oracle.h"
 #include "cleanup.h"
 #include "sizeexpr.h"
@@ -29,6 +31,7 @@ struct step {
 	json_object *exprs;
 	int timeout_s;
 	int uid;                         /* run the workload as this uid; -1: root */
+	struct step_fiu fiu;             /* fiu= arguments, taken out of argv */
 	char error[256];
 };
 
@@ -169,6 +172,36 @@ static bool step_uid(struct step *st, json_object *step)
 	return true;
 }
 
+/* Under fiu, our stressors run as the dynamically linked build (LD_PRELOAD
+ * needs a dynamic program), whose basename, and so comm, is oomwl too. */
+static bool step_fiu(struct step *st, bool stress_ng)
+{
+	static const char *const fiu_files[] = { FIU_GUEST_BINARY, FIU_RUN_PRELOAD, FIU_POSIX_PRELOAD };
+	char *bin;
+
+	fiu_env(&st->fiu);
+	if (!st->fiu.n)
+		return true;
+	/* The controller ships them only in the initramfs of a plan with fiu=
+	 * (harness/guestfs.c): say so rather than fail the exec. */
+	for (size_t k = 0; k < ARRAY_SIZE(fiu_files); k++) {
+		if ((k || !stress_ng) && access(fiu_files[k], R_OK)) {
+			snprintf(st->error, sizeof(st->error), "fiu=: %s: %s (this initramfs was made "
+				 "without the fiu files)", fiu_files[k], strerror(errno));
+			return false;
+		}
+	}
+	if (stress_ng)
+		return true;
+	if (!(bin = strdup(FIU_GUEST_BINARY))) {
+		snprintf(st->error, sizeof(st->error), "out of memory");
+		return false;
+	}
+	free(st->argv[0]);
+	st->argv[0] = bin;
+	return true;
+}
+
 static bool step_parse(struct step *st, json_object *step, json_object *plan)
 {
 	struct lookup_ctx ctx = { read_keyed("/proc/meminfo"), false, { 0 } };
@@ -206,11 +239,13 @@ static bool step_parse(struct step *st, json_object *step, json_object *plan)
 		if (!json_object_is_type(a, json_type_string) || strlen(s) > STEP_MAX_ARGLEN) {
 			snprintf(st->error, sizeof(st->error), "argument %zu is not a short string", j);
 			ok = false;
+		} else if (j > 0 && fiu_is_arg(s)) {
+			ok = fiu_take(&st->fiu, s, st->error, sizeof(st->error));
 		} else {
 			ok = j == 0 ? (stress_ng || add_arg(st, s)) : resolve_arg(st, s, &ctx);
 		}
 	}
-	ok = ok && step_uid(st, step);
+	ok = ok && step_uid(st, step) && step_fiu(st, stress_ng);
 	json_object_put(ctx.meminfo);
 	return ok;
 }
@@ -238,12 +273,20 @@ static json_object *snapshot(struct agent *ag)
 	return s;
 }
 
+/* The workload's arguments, then the fiu= options (as fiu=NAME:P), which
+ * the workload does not get. */
 static json_object *argv_json(const struct step *st)
 {
 	json_object *a = json_object_new_array();
+	char arg[FIU_NAME_MAX + 32], prob[16];
 
 	for (size_t j = 1; j < st->argc; j++)
 		json_object_array_add(a, json_object_new_string(st->argv[j] ? st->argv[j] : ""));
+	for (size_t k = 0; k < st->fiu.n; k++) {
+		fiu_prob_text(st->fiu.p[k].ppm, prob, sizeof(prob));
+		snprintf(arg, sizeof(arg), FIU_ARG "%s:%s", st->fiu.p[k].name, prob);
+		json_object_array_add(a, json_object_new_string(arg));
+	}
 	return a;
 }
 
@@ -254,13 +297,12 @@ static json_object *argv_json(const struct step *st)
  * admin_reserve_kbytes back).  (The agent is single-threaded, so the
  * child of fork() may call anything; it keeps to plain system calls.)
  * A failure here prints one JSON line and exits 126 (127: exec failed). */
-static void child_exec(int out, char **argv, bool cgroup, int uid)
+static void child_exec(int out, char **argv, char *const *envp, bool cgroup, int uid)
 {
 	static const char fail_cg[] = "{\"op\":\"cgroup\",\"ok\":false}\n";
 	static const char fail_adj[] = "{\"op\":\"oom_score_adj\",\"ok\":false}\n";
 	static const char fail_user[] = "{\"op\":\"user\",\"ok\":false}\n";
 	static const char fail_exec[] = "{\"op\":\"exec\",\"ok\":false}\n";
-	char *const envp[] = { NULL };
 	char pid[24];
 	sigset_t none;
 
@@ -361,7 +403,7 @@ static bool spawn(struct agent *ag, struct step *st, struct outcome *o)
 		return false;
 	}
 	if (pid == 0)
-		child_exec(p[1], st->argv, ag->wl_cgroup, st->uid);
+		child_exec(p[1], st->argv, st->fiu.envp, ag->wl_cgroup, st->uid);
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	supervise(ag, st, pid, p[0], o);
@@ -393,6 +435,8 @@ static void send_begin(struct agent *ag, struct step *st)
 	json_object_object_add(r, "argv", argv_json(st));
 	json_object_object_add(r, "exprs", json_object_get(st->exprs));
 	json_object_object_add(r, "timeout_s", json_object_new_int(st->timeout_s));
+	if (st->fiu.n)
+		json_object_object_add(r, "fiu", fiu_json(&st->fiu, st->argv[0]));
 	json_object_object_add(r, "before", snapshot(ag));
 	if (st->error[0])
 		json_object_object_add(r, "error", json_object_new_string(st->error));
@@ -434,15 +478,18 @@ void run_step(struct agent *ag, int i, json_object *step)
 	struct kmsg_stats ks = { 0 };
 	struct trace_stats ts = { 0 };
 	bool ok = step_parse(&st, step, ag->plan);
+	struct bench_step *bench;
 
 	kmsg_seek_end(ag);
 	trace_clear(ag);
 	send_begin(ag, &st);
+	bench = ok ? bench_step_begin(ag) : NULL;   /* oomlab bench only: agent_psi.c */
 	if (ok && spawn(ag, &st, &o)) {
 		settle();
 		kmsg_send(ag, i, &ks);
 		trace_send(ag, i, &ts);
 	}
+	bench_step_end(ag, i, bench);
 	send_end(ag, &st, &o, &ks, &ts);
 	for (size_t j = 0; j < st.argc; j++)
 		free(st.argv[j]);
