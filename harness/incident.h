@@ -170,9 +170,27 @@ void incident_json(const struct incident_report *r, struct buf *out);
  * the memory picture. */
 void incident_summary(const struct incident_report *r, struct buf *out);
 
-/* `oomlab klog parse FILE [--json]`: argv[0] is the command word ("parse"),
- * FILE may be "-" for stdin.  Returns the exit status: 0 parsed (whether or
- * not it held OOM events), 2 usage or I/O error.  --html is not supported. */
+/* A self-contained HTML page (incident_html.c, incident_svg.c): per event
+ * the sentence and explanation of incident_summary(), charts of the memory
+ * picture as inline SVG, and the task table, sortable by a click on a
+ * header (inline JS).  No external resource: a Content-Security-Policy
+ * forbids every fetch and admits only the page's own <style> and <script>
+ * (a random nonce).  All text of the log is HTML-escaped; none goes into
+ * the script or the style.  Sizes are bounded: at most INC_HTML_MAX_EVENTS
+ * events, INC_HTML_MAX_ROWS task rows per event and INC_HTML_MAX_ROWS_TOTAL
+ * per page (the rows with the most rss + swap, the killed tasks always
+ * among them); the page says what it left out.  source names the input
+ * (escaped; "-" reads as "stdin").  Appends to out. */
+#define INC_HTML_MAX_EVENTS 200
+#define INC_HTML_MAX_ROWS 2000
+#define INC_HTML_MAX_ROWS_TOTAL 20000
+#define INC_HTML_CHART_TASKS 12       /* tasks in the "who held memory" chart */
+void incident_html(const struct incident_report *r, const char *source, struct buf *out);
+
+/* `oomlab klog parse FILE [--json | --html [OUT]]`: argv[0] is the command
+ * word ("parse"), FILE may be "-" for stdin; the page goes to OUT (written
+ * atomically; "-" or none: stdout).  Returns the exit status: 0 parsed
+ * (whether or not it held OOM events), 2 usage or I/O error. */
 int incident_cli(int argc, char **argv);
 
 /* ---- the pieces of the explanation, for tests and for replay ---- */
@@ -202,7 +220,13 @@ struct incident_rank {
 	long long totalpages;         /* RAM + swap, or the memcg's limit (pages) */
 	const char *formula;          /* which oom_badness() */
 	bool swapents_known, totalpages_guessed;
+	bool clamp;                   /* that oom_badness() returns at least 1 */
 };
 void incident_rank(const struct incident_event *e, struct incident_rank *out);
+/* The badness of one task of the table, with the totalpages and formula of
+ * r (from incident_rank() of the same event); false (and out zeroed) for a
+ * task with oom_score_adj -1000, which is never chosen. */
+bool incident_task_badness(const struct incident_event *e, const struct incident_rank *r, size_t task,
+			   struct incident_badness *out);
 
 #endif

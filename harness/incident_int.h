@@ -89,4 +89,11 @@ void inc_explain_zones(const struct incident_event *e, int kver, struct buf *b);
 void inc_explain_victim(const struct incident_event *e, struct buf *b);
 void inc_explain_memory(const struct incident_event *e, struct buf *b);
 
+/* ---- incident_svg.c ---- */
+
+/* The charts of an event for the HTML page (<div class="charts"> of inline
+ * SVG): RAM by use, the memory picture (or the memory cgroup's limits) with
+ * the victim's share, and the tasks that held the most memory. */
+void inc_svg_charts(const struct incident_event *e, struct buf *b);
+
 #endif

@@ -1,5 +1,5 @@
 /* incident_out.c - JSON and text output of a parsed report, and the command
- * `oomlab klog parse FILE [--json]` (see incident.h). */
+ * `oomlab klog parse FILE [--json | --html [OUT]]` (see incident.h). */
 #include "incident_int.h"
 
 #include <errno.h>
@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <json-c/json.h>
+
+#include "report.h"
 
 const char *incident_kind_name(enum incident_kind k)
 {
@@ -147,10 +149,12 @@ void incident_summary(const struct incident_report *r, struct buf *out)
 /* ---- the command ---- */
 
 static const char cli_usage[] =
-	"usage: oomlab klog parse FILE [--json]\n"
+	"usage: oomlab klog parse FILE [--json | --html [OUT]]\n"
 	"  Reads a kernel log (dmesg, dmesg -T, journalctl -k, syslog; FILE - for stdin)\n"
 	"  and prints each OOM event or allocation failure with its explanation;\n"
-	"  --json prints {\"events\": [...]} instead (keys in README.md).\n";
+	"  --json prints {\"events\": [...]} instead (keys in README.md);\n"
+	"  --html writes a self-contained page (summary, explanation, charts, sortable\n"
+	"  task table) to OUT (also --html=OUT; none or -: stdout).\n";
 
 static int read_input(const char *path, struct buf *b, bool *cut)
 {
@@ -173,49 +177,97 @@ static int read_input(const char *path, struct buf *b, bool *cut)
 	}
 }
 
-int incident_cli(int argc, char **argv)
+struct cli_args {
+	const char *path, *html_out;
+	bool json, html;
+};
+
+/* FILE is the first operand; OUT (the page) the second, with --html only. */
+static int cli_args(int argc, char **argv, struct cli_args *a)
 {
-	_cleanup_buf_ struct buf in = BUF_INIT, out = BUF_INIT;
-	const char *path = NULL;
-	struct incident_report r;
-	bool json = false, cut = false;
+	const char *second = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
-			json = true;
+			a->json = true;
+		} else if (!strcmp(argv[i], "--html")) {
+			a->html = true;
+		} else if (!strncmp(argv[i], "--html=", 7) && argv[i][7]) {
+			a->html = true;
+			a->html_out = argv[i] + 7;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(cli_usage, stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--html")) {
-			fprintf(stderr, "oomlab: klog parse: --html is not supported; use --json\n");
-			return 2;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "oomlab: klog parse: unknown option '%s'\n%s", argv[i], cli_usage);
 			return 2;
-		} else if (!path) {
-			path = argv[i];
+		} else if (!a->path) {
+			a->path = argv[i];
+		} else if (!second) {
+			second = argv[i];
 		} else {
-			fprintf(stderr, "oomlab: klog parse: one FILE only\n%s", cli_usage);
+			fprintf(stderr, "oomlab: klog parse: too many operands ('%s')\n%s", argv[i], cli_usage);
 			return 2;
 		}
 	}
-	if (!path) {
+	if (a->json && a->html) {
+		fprintf(stderr, "oomlab: klog parse: --json and --html exclude each other\n");
+		return 2;
+	}
+	if (second && (!a->html || a->html_out)) {
+		fprintf(stderr, "oomlab: klog parse: one FILE only ('%s' is a second operand; an output"
+				" file goes with --html)\n%s", second, cli_usage);
+		return 2;
+	}
+	if (second)
+		a->html_out = second;
+	if (!a->path) {
 		fputs(cli_usage, stderr);
 		return 2;
 	}
-	if (read_input(path, &in, &cut) < 0) {
-		fprintf(stderr, "oomlab: klog parse: %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+static int emit(const struct cli_args *a, const struct buf *out)
+{
+	_cleanup_buf_ struct buf err = BUF_INIT;
+
+	if (!a->html_out || !strcmp(a->html_out, "-")) {
+		fwrite(out->s, 1, out->len, stdout);
+		return fflush(stdout) ? 2 : 0;
+	}
+	if (write_file_atomic(a->html_out, out->s, out->len, &err) < 0) {
+		fprintf(stderr, "oomlab: klog parse: %s\n", err.s);
+		return 2;
+	}
+	fprintf(stderr, "oomlab: klog parse: wrote %s (%zu KiB)\n", a->html_out, (out->len + 1023) / 1024);
+	return 0;
+}
+
+int incident_cli(int argc, char **argv)
+{
+	_cleanup_buf_ struct buf in = BUF_INIT, out = BUF_INIT;
+	struct cli_args a = { NULL, NULL, false, false };
+	struct incident_report r;
+	bool cut = false;
+	int rc = cli_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (read_input(a.path, &in, &cut) < 0) {
+		fprintf(stderr, "oomlab: klog parse: %s: %s\n", a.path, strerror(errno));
 		return 2;
 	}
 	if (cut)
-		fprintf(stderr, "oomlab: klog parse: %s: only the first %u MiB are read\n", path,
+		fprintf(stderr, "oomlab: klog parse: %s: only the first %u MiB are read\n", a.path,
 			INC_FILE_MAX >> 20);
 	incident_parse(in.s, in.len, &r);
-	if (json)
+	if (a.json)
 		incident_json(&r, &out);
+	else if (a.html)
+		incident_html(&r, a.path, &out);
 	else
 		incident_summary(&r, &out);
-	fwrite(out.s, 1, out.len, stdout);
 	incident_free(&r);
-	return fflush(stdout) ? 2 : 0;
+	return emit(&a, &out);
 }

@@ -146,6 +146,7 @@ void incident_rank(const struct incident_event *e, struct incident_rank *out)
 	bool clamp = old_clamp(e, kver);
 
 	memset(out, 0, sizeof(*out));
+	out->clamp = clamp;
 	out->formula = formula(e, kver);
 	out->swapents_known = (e->task_cols & INC_COL_SWAPENTS) != 0;
 	if (e->memcg_report && e->memcg_limit_kb != INC_NONE)
@@ -164,4 +165,15 @@ void incident_rank(const struct incident_event *e, struct incident_rank *out)
 		badness(&e->tasks[i], pk, out->totalpages, clamp, &b);
 		keep_best(out, &b);
 	}
+}
+
+bool incident_task_badness(const struct incident_event *e, const struct incident_rank *r, size_t task,
+			   struct incident_badness *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->task = task;
+	if (task >= e->ntasks || e->tasks[task].oom_score_adj == -1000)
+		return false;
+	badness(&e->tasks[task], inc_page_kb(e), r->totalpages, r->clamp, out);
+	return true;
 }

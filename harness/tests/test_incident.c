@@ -467,21 +467,23 @@ END_TEST
 START_TEST(cli_errors)
 {
 	char *none[] = { "parse", NULL };
-	char *html[] = { "parse", "fixtures/incidents/README.md", "--html", NULL };
+	char *html[] = { "parse", "fixtures/incidents/README.md", "--html", "--json", NULL };
 	char *two[] = { "parse", "a", "b", NULL };
 	char *missing[] = { "parse", "fixtures/incidents/no-such.log", NULL };
 	char *bad[] = { "parse", "--jsn", "x", NULL };
 
 	ck_assert_int_eq(incident_cli(1, none), 2);
-	ck_assert_int_eq(incident_cli(3, html), 2);
+	ck_assert_int_eq(incident_cli(4, html), 2);
 	ck_assert_int_eq(incident_cli(3, two), 2);
 	ck_assert_int_eq(incident_cli(2, missing), 2);
 	ck_assert_int_eq(incident_cli(3, bad), 2);
 }
 END_TEST
 
-/* test_incident_hostile.c */
+/* test_incident_hostile.c, test_incident_vm.c, test_incident_html.c */
 TCase *incident_hostile_tcase(void);
+TCase *incident_vm_tcase(void);
+TCase *incident_html_tcase(void);
 
 Suite *suite_incident(void)
 {
@@ -500,5 +502,7 @@ Suite *suite_incident(void)
 	tcase_add_test(real, cli_errors);
 	suite_add_tcase(s, real);
 	suite_add_tcase(s, incident_hostile_tcase());
+	suite_add_tcase(s, incident_vm_tcase());
+	suite_add_tcase(s, incident_html_tcase());
 	return s;
 }

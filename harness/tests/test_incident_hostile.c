@@ -1,7 +1,8 @@
 /* test_incident_hostile.c - the incident parser on hostile input: binary
  * junk, a 10 MB line, every cut of the real reports, mutated lines, and the
  * caps on events and task rows.  Under ASan and UBSan a crash, an overflow
- * or a leak fails the run; each parse must also print valid JSON. */
+ * or a leak fails the run; each parse must also print valid JSON and an
+ * HTML page of valid UTF-8 with no script but its own. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,17 @@ static void check_sane(const struct incident_report *r)
 	buf_reset(&b);
 	incident_summary(r, &b);
 	ck_assert(b.len > 0);
+	/* the HTML page too: valid UTF-8, no control characters, one script */
+	buf_reset(&b);
+	incident_html(r, "x", &b);
+	for (const unsigned char *p = (const unsigned char *)b.s; *p;) {
+		size_t n = utf8_seq(p);
+
+		if (!n || (*p < 0x20 && *p != '\n'))
+			ck_abort_msg("HTML: byte %#x at offset %td", *p, (const char *)p - b.s);
+		p += n;
+	}
+	ck_assert_ptr_null(strstr(strstr(b.s, "</script>") + 9, "<script"));
 	buf_release(&b);
 	ck_assert(r->n <= INC_MAX_EVENTS);
 	for (size_t i = 0; i < r->n; i++)
