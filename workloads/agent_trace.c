@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -228,17 +229,23 @@ void trace_setup(struct agent *ag)
 	if (ag->tracing)
 		rec_tracing(ag, "kernel.ftrace_dump_on_oops", "sysctl", NULL, NULL,
 			    -write_text("/proc/sys/kernel/ftrace_dump_on_oops", "1"), NULL);
+	trace_bench_setup(ag);
+}
+
+/* Opening a trace buffer for writing with O_TRUNC empties it
+ * (Documentation/trace/ftrace.rst, "trace"). */
+static void empty_buffer(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
 }
 
 void trace_clear(struct agent *ag)
 {
-	int fd;
-
-	if (!ag->tracing)
-		return;
-	fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
+	if (ag->tracing)
+		empty_buffer(TRACEFS "/trace");
 }
 
 /* ---- the lines of a step: the last TRACE_MAX_LINES are sent ---- */
@@ -249,15 +256,12 @@ struct tail {
 };
 
 /* Bytes outside printable ASCII (a task's comm may hold any) and the
- * backslash become \xNN, as /dev/kmsg writes them; cut at TRACE_LINE_MAX. */
-static void tail_add(struct tail *t, const char *s, size_t len)
+ * backslash become \xNN, as /dev/kmsg writes them; cut at TRACE_LINE_MAX
+ * (dst holds TRACE_LINE_MAX bytes). */
+void trace_escape(char *dst, const char *s, size_t len)
 {
-	char *dst;
 	size_t o = 0;
 
-	if (!len || s[0] == '#')
-		return;
-	dst = t->line[t->next];
 	for (size_t k = 0; k < len; k++) {
 		unsigned char c = (unsigned char)s[k];
 
@@ -273,6 +277,13 @@ static void tail_add(struct tail *t, const char *s, size_t len)
 		}
 	}
 	dst[o] = '\0';
+}
+
+static void tail_add(struct tail *t, const char *s, size_t len)
+{
+	if (!len || s[0] == '#')
+		return;
+	trace_escape(t->line[t->next], s, len);
 	t->next = (t->next + 1) % TRACE_MAX_LINES;
 	t->count++;
 }
@@ -342,4 +353,224 @@ void trace_send(struct agent *ag, int i, struct trace_stats *st)
 	st->sent = (unsigned)n;
 	st->dropped = (unsigned)(t.count - n);
 	free(t.line);
+}
+
+/* ---- the latency benchmark's own trace instance (oomlab bench) ----
+ *
+ * Only when the kernel command line holds oomlab.bench=1 (the controller's
+ * `oomlab bench` appends it; init/main.c unknown_bootoption() drops an
+ * unknown "module.param" silently, /proc/cmdline keeps it).  A separate
+ * instance (Documentation/trace/ftrace.rst, "Instances") with the
+ * CLOCK_MONOTONIC trace clock ("mono": kernel/trace/trace.c trace_clocks[],
+ * ktime_get_mono_fast_ns), so PSI samples taken by the agent with
+ * clock_gettime(CLOCK_MONOTONIC) share its time line, and with
+ * options/overwrite 0, so that when it fills up the newest events are
+ * dropped, not the first stall and the OOM kill.  Events (6.1 and 6.12):
+ *   vmscan/mm_vmscan_direct_reclaim_begin  mm/vmscan.c try_to_free_pages
+ *   vmscan/mm_vmscan_memcg_reclaim_begin   mm/vmscan.c try_to_free_mem_cgroup_pages
+ *   oom/reclaim_retry_zone                 mm/page_alloc.c should_reclaim_retry
+ *   oomlab/oom, oomlab/oom_ret             kprobes on out_of_memory (above)
+ *   oom/mark_victim                        mm/oom_kill.c mark_oom_victim
+ *   sched/sched_process_exit               kernel/exit.c do_exit, after exit_mm()
+ *   oom/start_task_reaping, finish_task_reaping  mm/oom_kill.c oom_reap_task_mm
+ *   synthetic/oom_recover                  below
+ * oom_recover: the first return of handle_mm_fault (kretprobe
+ * oomlab/fault_ret) of a task after it entered out_of_memory, made by a
+ * hist trigger pair (Documentation/trace/histogram.rst, "onmatch"): the
+ * oom kprobe saves common_timestamp per pid, the fault return reads it
+ * (a variable is read once) and emits oom_recover(lat_us). */
+#define BENCH_DIR      TRACEFS "/instances/oomlab_bench"
+#define BENCH_BUF_KB   "2048"
+#define BENCH_MAX_SENT 4000          /* bench lines sent per step */
+#define BENCH_PIDS     64            /* tasks whose first stall is tracked */
+
+static const char *const bench_events[] = {
+	"vmscan/mm_vmscan_direct_reclaim_begin", "vmscan/mm_vmscan_memcg_reclaim_begin",
+	"oom/reclaim_retry_zone", "oomlab/oom", "oomlab/oom_ret", "oom/mark_victim",
+	"sched/sched_process_exit", "oom/start_task_reaping", "oom/finish_task_reaping",
+	"synthetic/oom_recover",
+};
+
+static bool bench_wanted(void)
+{
+	char cmd[4096], *tok, *save = NULL;
+
+	if (read_text("/proc/cmdline", cmd, sizeof(cmd)) < 0)
+		return false;
+	for (tok = strtok_r(cmd, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+		if (!strcmp(tok, "oomlab.bench=1"))
+			return true;
+	return false;
+}
+
+/* One set-up action: a tracing record named bench/WHAT; 0 when it worked. */
+static int bench_do(struct agent *ag, const char *what, const char *path, const char *text,
+		    bool append)
+{
+	char name[96];
+	int err = append ? -append_text(path, text) : -write_text(path, text);
+
+	snprintf(name, sizeof(name), "bench/%s", what);
+	rec_tracing(ag, name, "bench", text, NULL, err, NULL);
+	return err;
+}
+
+static void bench_recover(struct agent *ag)
+{
+	const char *fn = "handle_mm_fault";
+
+	if (!traceable(&fn, 1)) {
+		rec_tracing(ag, "bench/fault_ret", "bench", NULL, NULL, ENOENT,
+			    "handle_mm_fault is not in available_filter_functions");
+		return;
+	}
+	if (bench_do(ag, "fault_ret", TRACEFS "/kprobe_events",
+		     "r:oomlab/fault_ret handle_mm_fault ret=$retval:x32", true) ||
+	    bench_do(ag, "synthetic", TRACEFS "/synthetic_events", "oom_recover u64 lat_us", true))
+		return;
+	if (bench_do(ag, "oom_hist", BENCH_DIR "/events/oomlab/oom/trigger",
+		     "hist:keys=common_pid:oomts=common_timestamp.usecs", true))
+		return;
+	bench_do(ag, "recover_hist", BENCH_DIR "/events/oomlab/fault_ret/trigger",
+		 "hist:keys=common_pid:lat=common_timestamp.usecs-$oomts:"
+		 "onmatch(oomlab.oom).trace(oom_recover,$lat)", true);
+}
+
+void trace_bench_setup(struct agent *ag)
+{
+	char path[256];
+
+	ag->bench = false;
+	if (!bench_wanted())
+		return;
+	if (mkdir(BENCH_DIR, 0755) && errno != EEXIST) {
+		rec_tracing(ag, "bench/instance", "bench", NULL, NULL, errno, NULL);
+		return;
+	}
+	if (bench_do(ag, "trace_clock", BENCH_DIR "/trace_clock", "mono", false) ||
+	    bench_do(ag, "overwrite", BENCH_DIR "/options/overwrite", "0", false))
+		return;
+	bench_do(ag, "buffer_size_kb", BENCH_DIR "/buffer_size_kb", BENCH_BUF_KB, false);
+	bench_recover(ag);
+	for (size_t i = 0; i < ARRAY_SIZE(bench_events); i++) {
+		snprintf(path, sizeof(path), BENCH_DIR "/events/%s/enable", bench_events[i]);
+		if (!bench_do(ag, bench_events[i], path, "1", false))
+			ag->bench = true;
+	}
+}
+
+void trace_bench_clear(struct agent *ag)
+{
+	if (ag->bench)
+		empty_buffer(BENCH_DIR "/trace");
+}
+
+/* Which lines go out.  Stall events come by the thousand under reclaim:
+ * only the first of each task since the last return of out_of_memory is
+ * sent (that is where a stall that ends in an OOM kill begins); every
+ * other line is sent, up to BENCH_MAX_SENT. */
+struct bench_sel {
+	int pid[BENCH_PIDS];
+	size_t npid;
+	unsigned sent, dropped;
+};
+
+static bool is_event(const char *line, const char *event)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), ": %s: ", event);
+	return strstr(line, pat) != NULL;
+}
+
+/* The PID of "TASK-PID [CPU] ...", or -1. */
+static int line_pid(const char *line)
+{
+	const char *b = strstr(line, " [");
+	const char *d = b;
+
+	while (d && d > line && d[-1] >= '0' && d[-1] <= '9')
+		d--;
+	return d && d != b && d > line && d[-1] == '-' ? atoi(d) : -1;
+}
+
+static bool bench_keep(struct bench_sel *s, const char *line)
+{
+	int pid;
+
+	if (is_event(line, "oom_ret")) {
+		s->npid = 0;
+		return true;
+	}
+	if (!is_event(line, "mm_vmscan_direct_reclaim_begin") &&
+	    !is_event(line, "mm_vmscan_memcg_reclaim_begin") && !is_event(line, "reclaim_retry_zone"))
+		return true;
+	pid = line_pid(line);
+	for (size_t k = 0; k < s->npid; k++)
+		if (s->pid[k] == pid)
+			return false;
+	if (s->npid < BENCH_PIDS)
+		s->pid[s->npid++] = pid;
+	return true;
+}
+
+static void bench_line(struct agent *ag, int i, struct bench_sel *s, const char *raw, size_t len)
+{
+	char line[TRACE_LINE_MAX];
+	json_object *r;
+
+	if (!len || raw[0] == '#')
+		return;
+	trace_escape(line, raw, len);
+	if (!bench_keep(s, line))
+		return;
+	if (s->sent >= BENCH_MAX_SENT) {
+		s->dropped++;
+		return;
+	}
+	r = rec_new("tracing");
+	json_object_object_add(r, "name", json_object_new_string("bench"));
+	json_object_object_add(r, "kind", json_object_new_string("line"));
+	json_object_object_add(r, "ok", json_object_new_boolean(true));
+	json_object_object_add(r, "i", json_object_new_int(i));
+	json_object_object_add(r, "msg", json_object_new_string(line));
+	rec_send(ag, r);
+	s->sent++;
+}
+
+void trace_bench_send(struct agent *ag, int i, struct trace_stats *st)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct bench_sel s = { .npid = 0 };
+	size_t have = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!ag->bench)
+		return;
+	fd = open(BENCH_DIR "/trace", O_RDONLY | O_CLOEXEC);
+	buf = malloc(TRACE_READ_CHUNK);
+	if (fd < 0 || !buf)
+		return;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, TRACE_READ_CHUNK - have);
+		size_t start = 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		for (size_t k = 0; k < have; k++)
+			if (buf[k] == '\n') {
+				bench_line(ag, i, &s, buf + start, k - start);
+				start = k + 1;
+			}
+		have -= start;
+		memmove(buf, buf + start, have);
+		if (have == TRACE_READ_CHUNK)   /* no line is that long: drop it */
+			have = 0;
+	}
+	st->sent = s.sent;
+	st->dropped = s.dropped;
 }
