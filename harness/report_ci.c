@@ -1,6 +1,7 @@
 /* report_ci.c - see report_ci.h */
 #include "report_ci.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,18 @@ static void add_line_text(struct buf *out, const char *s)
 		buf_addch(out, *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
+/* The text after a test line's directive: a '#' there could start a
+ * directive of its own (kunit.py takes any " # SKIP" in the line for one),
+ * so it is escaped as "\#", and '\' as "\\" (TAP 14 escapes). */
+static void add_directive_text(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '#' || *s == '\\')
+			buf_addch(out, '\\');
+		buf_addch(out, *s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+}
+
 static void ktap_one(const struct result *r, size_t i, struct buf *out)
 {
 	bool ok = r->verdict == VERDICT_PASS || r->verdict == VERDICT_SKIP;
@@ -31,7 +44,7 @@ static void ktap_one(const struct result *r, size_t i, struct buf *out)
 	buf_addf(out, "%s %zu %s", ok ? "ok" : "not ok", i + 1, r->scenario);
 	if (r->verdict == VERDICT_SKIP || r->verdict == VERDICT_ERROR) {
 		buf_addf(out, " # %s ", r->verdict == VERDICT_SKIP ? "SKIP" : "ERROR");
-		add_line_text(out, r->reason);
+		add_directive_text(out, r->reason);
 	}
 	buf_addch(out, '\n');
 }
@@ -65,6 +78,15 @@ static json_object *number(double value, const char *unit)
 	return o;
 }
 
+/* A KCIDB test path is "^[.a-zA-Z0-9_-]*$" (kcidb-io v4.4 schema, test
+ * "path"): any other byte of a name becomes '_'. */
+static void kcidb_path_chars(char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			*s = '_';
+}
+
 static json_object *kcidb_test(const struct result *r, const char *run_id)
 {
 	json_object *t = json_object_new_object(), *misc = json_object_new_object();
@@ -76,6 +98,7 @@ static json_object *kcidb_test(const struct result *r, const char *run_id)
 	json_object_object_add(t, "build_id", json_object_new_string(buf));
 	json_object_object_add(t, "origin", json_object_new_string("oomlab"));
 	snprintf(buf, sizeof(buf), "oomlab.%s.%s", r->vmconfig, r->scenario);
+	kcidb_path_chars(buf);
 	json_object_object_add(t, "path", json_object_new_string(buf));
 	json_object_object_add(t, "status", json_object_new_string(kcidb_status(r->verdict)));
 	if (r->duration_s >= 0)
@@ -96,7 +119,7 @@ void report_kcidb(const struct result *r, size_t n, const char *run_id, struct b
 	json_object *tests = json_object_new_array();
 
 	json_object_object_add(ver, "major", json_object_new_int(4));
-	json_object_object_add(ver, "minor", json_object_new_int(3));
+	json_object_object_add(ver, "minor", json_object_new_int(4)); /* "number": v4.4 */
 	json_object_object_add(root, "version", ver);
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(tests, kcidb_test(&r[i], run_id));

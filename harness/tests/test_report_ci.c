@@ -29,13 +29,15 @@ START_TEST(ktap_lines)
 	make(&r[0], "a", VERDICT_PASS, "");
 	observed_add(&r[0].obs, "line one\n1..99 injected");
 	make(&r[1], "b", VERDICT_FAIL, "expected x");
-	make(&r[2], "c", VERDICT_ERROR, "guest hung\nnot ok 7 fake");
+	make(&r[2], "c", VERDICT_ERROR, "guest hung\nnot ok 7 fake # SKIP not\\really");
 	report_ktap(r, 3, &out);
 	ck_assert(!strncmp(out.s, "KTAP version 1\n", 15));
 	ck_assert_ptr_nonnull(strstr(out.s, "\n1..3\n"));
 	ck_assert_ptr_nonnull(strstr(out.s, "\nok 1 a\n"));
 	ck_assert_ptr_nonnull(strstr(out.s, "\nnot ok 2 b\n"));
-	ck_assert_ptr_nonnull(strstr(out.s, "\nnot ok 3 c # ERROR guest hung not ok 7 fake\n"));
+	/* no second directive: a '#' in the reason is escaped */
+	ck_assert_ptr_nonnull(strstr(out.s, "\nnot ok 3 c # ERROR guest hung not ok 7 fake \\# SKIP "
+				     "not\\\\really\n"));
 	ck_assert_ptr_nonnull(strstr(out.s, "#   line one"));
 	ck_assert_ptr_null(strstr(out.s, "\n1..99"));
 	for (int i = 0; i < 3; i++)
@@ -53,7 +55,7 @@ START_TEST(kcidb_tests)
 	make(&r[0], "a", VERDICT_PASS, "");
 	r[0].oracle.present = true;
 	r[0].oracle.margin_kb = -4096;
-	make(&r[1], "b", VERDICT_ERROR, "hung");
+	make(&r[1], "b#2/x", VERDICT_ERROR, "hung");
 	report_kcidb(r, 2, "20261122-050000", &out);
 	root = json_tokener_parse(out.s);
 	ck_assert_ptr_nonnull(root);
@@ -70,6 +72,12 @@ START_TEST(kcidb_tests)
 	t = json_object_array_get_idx(tests, 1);
 	ck_assert(json_object_object_get_ex(t, "status", &v));
 	ck_assert_str_eq(json_object_get_string(v), "ERROR");
+	/* a test path is [.a-zA-Z0-9_-]* (KCIDB v4.4) */
+	ck_assert(json_object_object_get_ex(t, "path", &v));
+	ck_assert_str_eq(json_object_get_string(v), "oomlab.vm1.b_2_x");
+	ck_assert(json_object_object_get_ex(root, "version", &v));
+	ck_assert(json_object_object_get_ex(v, "minor", &v));
+	ck_assert_int_eq(json_object_get_int(v), 4);
 	json_object_put(root);
 	for (int i = 0; i < 2; i++)
 		observed_free(&r[i].obs);
