@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
+#include "kfeatures.h"
 #include "predict.h"
 #include "verdict.h"
 
@@ -134,12 +136,56 @@ static void check_oom_details(const struct scenario *sc, struct result *res)
 	}
 }
 
+static void skip(struct result *res, const char *why)
+{
+	res->verdict = VERDICT_SKIP;
+	text_copy(res->reason, sizeof(res->reason), why);
+	observed_add(&res->obs, "%s", why);
+}
+
+bool assess_before_boot(const struct plan_item *it, const struct kernel *k, struct result *res)
+{
+	_cleanup_buf_ struct buf why = BUF_INIT, err = BUF_INIT;
+	feature_set needs = features_needed(it->sc, it->vm);
+	struct kconfig kc;
+	bool missing;
+
+	if (!needs || !k->config[0])
+		return false;
+	if (kconfig_read(&kc, k->config, &err) < 0) {
+		observed_add(&res->obs, "needs not checked before boot: %s", err.s);
+		return false;
+	}
+	missing = features_config_missing(&kc, needs, k->modules[0] != '\0', &why);
+	kconfig_free(&kc);
+	if (!missing)
+		return false;
+	res->declared = it->sc->expect;
+	skip(res, why.s);
+	res->dir[0] = '\0';
+	return true;
+}
+
+/* The guest said a need is missing: nothing it did is judged. */
+static bool skip_in_guest(const struct plan_item *it, const struct evidence *ev,
+			  struct result *res)
+{
+	_cleanup_buf_ struct buf why = BUF_INIT;
+
+	if (!features_guest_missing(ev, features_needed(it->sc, it->vm), &why))
+		return false;
+	skip(res, why.s);
+	return true;
+}
+
 void assess(const struct plan_item *it, const struct evidence *ev, const char *vm_problem,
 	    struct result *res)
 {
 	if (ev->release[0])
 		snprintf(res->kernel, sizeof(res->kernel), "%s", ev->release);
 	res->declared = it->sc->expect;
+	if (skip_in_guest(it, ev, res))
+		return;
 	classify(ev, &res->obs);
 	predict(it, ev, res);
 	res->expected = res->declared != PATH_UNKNOWN ? res->declared :

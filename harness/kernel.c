@@ -75,6 +75,16 @@ static int rm_rf(const char *path)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+int kern_mkdir_p(const char *path, struct buf *err)
+{
+	return mkdir_p(path, err);
+}
+
+int kern_rm_rf(const char *path)
+{
+	return rm_rf(path);
+}
+
 int kernel_cache_dir(char *out, size_t len, struct buf *err)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -202,6 +212,11 @@ static int run_logged(const char *const *argv, const char *cwd, const char *log,
 	return ret;
 }
 
+int kern_run_logged(const char *const *argv, const char *cwd, const char *log, struct buf *err)
+{
+	return run_logged(argv, cwd, log, err);
+}
+
 /* The one .deb apt-get download left in dir. */
 static int find_deb(const char *dir, struct buf *deb, struct buf *err)
 {
@@ -290,6 +305,11 @@ static int tree_fill(const char *root, const char *pkg, struct kernel *k, struct
 		buf_addf(err, "%s: %s (remove %s to fetch it again)", p.s, strerror(errno), root);
 		return -1;
 	}
+	buf_reset(&p);
+	buf_addf(&p, "%s/boot/config-%s", root, k->release);
+	if (access(p.s, R_OK) == 0 &&
+	    kern_set_str(k->config, sizeof(k->config), p.s, "config path", err) < 0)
+		return -1;
 	return kern_set_str(k->package, sizeof(k->package), pkg, "package name", err);
 }
 
@@ -493,25 +513,29 @@ static int check_modules_dir(const char *dir, struct buf *err)
 	return -1;
 }
 
-int kernel_from_path(const char *image, const char *modules, struct kernel *k, struct buf *err)
+/* modules as given, or its lib/modules/<release> when it is the
+ * INSTALL_MOD_PATH root of `make modules_install`. */
+static void modules_tree(const char *modules, const char *rel, struct buf *out)
 {
+	_cleanup_buf_ struct buf p = BUF_INIT;
+	struct stat st;
+
+	buf_addf(&p, "%s/lib/modules/%s", modules, rel);
+	buf_addstr(out, rel[0] && stat(p.s, &st) == 0 && S_ISDIR(st.st_mode) ? p.s : modules);
+}
+
+static int use_modules(const char *modules, struct kernel *k, struct buf *err)
+{
+	_cleanup_buf_ struct buf tree = BUF_INIT;
 	char abs[PATH_MAX];
 
-	memset(k, 0, sizeof(*k));
-	if (image_kind(image, k->release, sizeof(k->release), err) < 0)
-		return -1;
-	if (!realpath(image, abs) || kern_set_str(k->image, sizeof(k->image), abs, "path", err) < 0) {
-		buf_addf(err, "kernel image %s: %s", image, strerror(errno));
-		return -1;
-	}
-	if (!modules || !*modules)
-		return 0;
+	modules_tree(modules, k->release, &tree);
 	errno = 0;
-	if (check_modules_dir(modules, err) < 0)
+	if (check_modules_dir(tree.s, err) < 0)
 		return -1;
-	if (!realpath(modules, abs) ||
+	if (!realpath(tree.s, abs) ||
 	    kern_set_str(k->modules, sizeof(k->modules), abs, "path", err) < 0) {
-		buf_addf(err, "modules directory %s: %s", modules, strerror(errno));
+		buf_addf(err, "modules directory %s: %s", tree.s, strerror(errno));
 		return -1;
 	}
 	const char *base = strrchr(k->modules, '/') + 1;
@@ -521,4 +545,51 @@ int kernel_from_path(const char *image, const char *modules, struct kernel *k, s
 		fprintf(stderr, "oomlab: warning: %s is release %s but the modules are in %s\n",
 			k->image, k->release, base);
 	return 0;
+}
+
+/* /boot/vmlinuz-R (or vmlinux-R) has its config in /boot/config-R. */
+static void config_beside(struct kernel *k)
+{
+	const char *base = strrchr(k->image, '/') + 1;
+	char p[PATH_MAX];
+
+	if (strncmp(base, "vmlinuz-", 8) && strncmp(base, "vmlinux-", 8))
+		return;
+	if (snprintf(p, sizeof(p), "%.*sconfig-%s", (int)(base - k->image), k->image, base + 8) <
+		    (int)sizeof(p) && access(p, R_OK) == 0)
+		snprintf(k->config, sizeof(k->config), "%s", p);
+}
+
+int kernel_from_path(const char *image, const char *modules, struct kernel *k, struct buf *err)
+{
+	char abs[PATH_MAX], dir[PATH_MAX], img[PATH_MAX];
+	struct stat st;
+	bool build;
+
+	memset(k, 0, sizeof(*k));
+	if (stat(image, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!realpath(image, dir)) {
+			buf_addf(err, "kernel build directory %s: %s", image, strerror(errno));
+			return -1;
+		}
+		if (kern_build_image(dir, img, sizeof(img), err) < 0)
+			return -1;
+		image = img;
+		build = true;
+	} else {
+		build = realpath(image, abs) && kern_build_root(abs, dir, sizeof(dir));
+	}
+	if (image_kind(image, k->release, sizeof(k->release), err) < 0)
+		return -1;
+	if (!realpath(image, abs) || kern_set_str(k->image, sizeof(k->image), abs, "path", err) < 0) {
+		buf_addf(err, "kernel image %s: %s", image, strerror(errno));
+		return -1;
+	}
+	if (build && kern_from_build_dir(dir, modules, k, err) < 0)
+		return -1;
+	if (!build)
+		config_beside(k);
+	if (!modules || !*modules)
+		return 0;
+	return use_modules(modules, k, err);
 }

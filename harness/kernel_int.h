@@ -23,6 +23,31 @@ bool kern_valid_pkg_name(const char *s);
 /* Is kdir/pkg an unpacked kernel with its completion marker? */
 bool kern_is_complete(const char *kdir, const char *pkg);
 
+/* mkdir -p path (0755); rm -rf path (nothing there is fine).  -1 with err
+ * set (kern_mkdir_p) or errno (kern_rm_rf). */
+int kern_mkdir_p(const char *path, struct buf *err);
+int kern_rm_rf(const char *path);
+
+/* Run argv (cwd), its stdout and stderr to log; -1 with err saying what
+ * failed, with the telling line of the log. */
+int kern_run_logged(const char *const *argv, const char *cwd, const char *log, struct buf *err);
+
+/* ---- kernel_build.c ---- */
+
+/* The kernel of build directory dir: DIR/arch/x86/boot/bzImage, else
+ * DIR/vmlinux, into image[len]; -1 with err saying what would do. */
+int kern_build_image(const char *dir, char *image, size_t len, struct buf *err);
+/* The build directory an image lies in (DIR/arch/x86/boot/bzImage or
+ * DIR/vmlinux, DIR holding a .config) into root[len]; false if none. */
+bool kern_build_root(const char *image, char *root, size_t len);
+/* From build directory dir: k->config (DIR/.config), k->release
+ * (include/config/kernel.release, when there) and, unless modules names a
+ * tree, k->modules: the build's modules (modules.order) staged in the
+ * cache and indexed by depmod ("" for a build without modules).  -1 with
+ * err set. */
+int kern_from_build_dir(const char *dir, const char *modules, struct kernel *k,
+			struct buf *err);
+
 /* ---- kernel_apt.c ---- */
 
 /* A name that stands for a Debian kernel ("debian", "debian:6.1", ...). */

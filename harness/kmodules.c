@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "kfeatures.h"
 
 #define MODULES_DEP_MAX (64u << 20)
 
@@ -179,6 +180,74 @@ static int mod_visit(struct modtab *t, struct mod *m, struct closure *c, struct 
 	return 0;
 }
 
+/* The config symbols of the modules the guest may be told to load
+ * (plan_modules) and of their dependencies: drivers/block/zram/Kconfig,
+ * mm/Kconfig, drivers/block/Kconfig, drivers/virtio/Kconfig. */
+static const char *module_symbol(const char *name)
+{
+	static const char *const map[][2] = {
+		{ "zram", "CONFIG_ZRAM" }, { "zsmalloc", "CONFIG_ZSMALLOC" },
+		{ "virtio_blk", "CONFIG_VIRTIO_BLK" }, { "virtio_pci", "CONFIG_VIRTIO_PCI" },
+		{ "virtio", "CONFIG_VIRTIO" }, { "virtio_ring", "CONFIG_VIRTIO" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i][0], name))
+			return map[i][1];
+	return NULL;
+}
+
+/* The value of name's config symbol in k->config into val: "y", "m", "n",
+ * or "" when the config or the symbol is unknown. */
+static void config_state(const struct kernel *k, const char *name, char *val, size_t len)
+{
+	_cleanup_buf_ struct buf ignore = BUF_INIT;
+	const char *sym = module_symbol(name);
+	struct kconfig kc;
+
+	val[0] = '\0';
+	if (!sym || !k->config[0] || kconfig_read(&kc, k->config, &ignore) < 0)
+		return;
+	kconfig_value(&kc, sym, val, len);
+	kconfig_free(&kc);
+}
+
+/* No modules directory: a module must be built in.  Without a config to
+ * say so it is taken to be, and the guest reports what it lacks. */
+static int closure_builtin(const struct kernel *k, const char *const *names, size_t n,
+			   struct buf *err)
+{
+	char name[64], val[16];
+
+	for (size_t i = 0; i < n; i++) {
+		if (!mod_name(names[i], strlen(names[i]), name, sizeof(name))) {
+			buf_addf(err, "bad module name '%s'", names[i]);
+			return -1;
+		}
+		config_state(k, name, val, sizeof(val));
+		if (!val[0] && k->config[0]) {
+			buf_addf(err, "module %s is needed, this kernel has no modules directory and "
+				 "%s does not say whether it is built in", name, k->config);
+			return -1;
+		}
+		if (val[0] && strcmp(val, "y")) {
+			buf_addf(err, "module %s is needed: %s=%s in %s, and this kernel has no modules "
+				 "directory (give --modules DIR or the kernel's build directory)", name,
+				 module_symbol(name), val, k->config);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool config_builtin(const struct kernel *k, const char *name)
+{
+	char val[16];
+
+	config_state(k, name, val, sizeof(val));
+	return !strcmp(val, "y");
+}
+
 int kernel_modules_closure(const struct kernel *k, const char *const *names, size_t n,
 			   char **paths, size_t max, struct buf *err)
 {
@@ -187,10 +256,8 @@ int kernel_modules_closure(const struct kernel *k, const char *const *names, siz
 	char name[64];
 	int ret = -1;
 
-	if (n && !k->modules[0]) {
-		buf_addf(err, "module %s is needed but this kernel has no modules directory", names[0]);
-		return -1;
-	}
+	if (n && !k->modules[0])
+		return closure_builtin(k, names, n, err);
 	if (n && modtab_load(&t, k->modules, err) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -203,7 +270,7 @@ int kernel_modules_closure(const struct kernel *k, const char *const *names, siz
 		m = mod_find(&t, name);
 		if (m && mod_visit(&t, m, &c, err) < 0)
 			goto out;
-		if (!m && !is_builtin(&t, name)) {
+		if (!m && !is_builtin(&t, name) && !config_builtin(k, name)) {
 			buf_addf(err, "module %s not found in %s (neither in modules.dep nor in "
 				 "modules.builtin)", names[i], k->modules);
 			goto out;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "kfeatures.h"
 #include "settings_int.h"
 #include "sizeexpr.h"
 
@@ -336,6 +337,29 @@ struct scenario *cfg_scenario_new(struct load *ld, const char *section)
 	return sc;
 }
 
+/* needs = zram kprobes: names of kfeatures.h, blank-separated. */
+static void scenario_needs(struct load *ld, struct scenario *sc, const char *value)
+{
+	size_t n;
+	char **w = cfg_split_words(value, &n);
+	enum feature f;
+
+	sc->needs = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (feature_from_name(w[i], &f)) {
+			sc->needs |= 1u << f;
+		} else {
+			_cleanup_buf_ struct buf known = BUF_INIT;
+
+			feature_names(&known);
+			cfg_bad(ld, "needs: '%s' is not a kernel feature; known: %s", w[i], known.s);
+		}
+	}
+	if (!n)
+		cfg_bad(ld, "needs: empty; write feature names such as 'needs = zram kprobes'");
+	cfg_strv_free(w, n);
+}
+
 void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, const char *value)
 {
 	if (!strcmp(key, "description")) {
@@ -377,8 +401,10 @@ void cfg_scenario_key(struct load *ld, struct scenario *sc, const char *key, con
 			cfg_bad(ld, "user: '%s' is not a uid; write a number such as 1000 (0 is root)", value);
 		else
 			sc->uid = (int)uid;
+	} else if (!strcmp(key, "needs")) {
+		scenario_needs(ld, sc, value);
 	} else {
-		cfg_bad(ld, "%s: unknown key; allowed: description, vmconfig, run, expect, constraint, tags, timeout, user", key);
+		cfg_bad(ld, "%s: unknown key; allowed: description, vmconfig, run, expect, constraint, tags, timeout, user, needs", key);
 	}
 }
 

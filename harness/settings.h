@@ -67,6 +67,8 @@ struct scenario {
 	char **tags;             /* "default", "smoke", ... */
 	size_t ntags;
 	unsigned timeout_s;      /* 0: the default for the accelerator */
+	unsigned needs;          /* `needs =`: kernel features (kfeatures.h bits) beyond
+				  * what the declaration implies */
 };
 
 struct oom_config {

@@ -17,6 +17,7 @@
 
 #include "agent.h"
 #include "cleanup.h"
+#include "kfeatures.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
 #define MODULE_INIT_COMPRESSED_FILE 4
@@ -68,10 +69,51 @@ void setup_stdio(void)
 	}
 }
 
+/* tracefs is optional (CONFIG_TRACING): a kernel without it (ENODEV: no
+ * such filesystem type, fs/filesystems.c get_fs_type) is not a failed
+ * setup; the facts say so (feature:tracefs) and a scenario that needs it
+ * is skipped by the controller. */
 void report_mounts(struct agent *ag)
 {
-	for (size_t i = 0; i < ag->nmounts; i++)
-		rec_setup(ag, "mount", ag->mounts[i].target, "", ag->mounts[i].err, NULL);
+	for (size_t i = 0; i < ag->nmounts; i++) {
+		const struct mount_result *m = &ag->mounts[i];
+
+		if (m->err == ENODEV && !strcmp(m->target, "/sys/kernel/tracing"))
+			rec_setup(ag, "mount", m->target, "absent: no tracefs in this kernel", 0, NULL);
+		else
+			rec_setup(ag, "mount", m->target, "", m->err, NULL);
+	}
+}
+
+/* Is word one of the blank-separated words of the file at path? */
+static bool file_has_word(const char *path, const char *word)
+{
+	char text[512], *save = NULL;
+
+	if (read_text(path, text, sizeof(text)) < 0)
+		return false;
+	for (char *w = strtok_r(text, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+		if (!strcmp(w, word))
+			return true;
+	return false;
+}
+
+/* Delegate a controller to the children of the root, when the kernel has
+ * it (cgroup.controllers lists it): CONFIG_MEMCG, CONFIG_CPUSETS, or
+ * cgroup_disable=memory on the command line.  Without it only the
+ * scenarios that need it lose (the facts say so). */
+static void delegate(struct agent *ag, const char *controller)
+{
+	char value[32];
+
+	snprintf(value, sizeof(value), "+%s", controller);
+	if (!file_has_word("/sys/fs/cgroup/cgroup.controllers", controller)) {
+		rec_setup(ag, "protect", "cgroup.subtree_control", "absent: not in cgroup.controllers",
+			  0, NULL);
+		return;
+	}
+	rec_setup(ag, "protect", "cgroup.subtree_control", value,
+		  -write_text("/sys/fs/cgroup/cgroup.subtree_control", value), NULL);
 }
 
 void setup_protect(struct agent *ag)
@@ -84,13 +126,11 @@ void setup_protect(struct agent *ag)
 	err = mlockall(MCL_CURRENT | MCL_FUTURE) ? errno : 0;
 	rec_setup(ag, "protect", "mlockall", "MCL_CURRENT|MCL_FUTURE", err, NULL);
 	/* Children of the root get memory files only once the root delegates
-	 * the controller (Documentation/admin-guide/cgroup-v2.rst). */
-	err = write_text("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
-	rec_setup(ag, "protect", "cgroup.subtree_control", "+memory", -err, NULL);
-	/* cpuset too, for scenarios that confine the workload to NUMA nodes
-	 * (CONSTRAINT_CPUSET); a kernel without it only loses those. */
-	err = write_text("/sys/fs/cgroup/cgroup.subtree_control", "+cpuset");
-	rec_setup(ag, "protect", "cgroup.subtree_control", "+cpuset", -err, NULL);
+	 * the controller (Documentation/admin-guide/cgroup-v2.rst); cpuset
+	 * too, for scenarios that confine the workload to NUMA nodes
+	 * (CONSTRAINT_CPUSET). */
+	delegate(ag, "memory");
+	delegate(ag, "cpuset");
 	err = mkdir(AGENT_CGROUP, 0755) && errno != EEXIST ? errno : 0;
 	if (!err) {
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
@@ -299,12 +339,41 @@ static json_object *effective(struct agent *ag)
 	return eff;
 }
 
+/* What the kernel offers of each feature of kfeatures.h, as
+ * effective["feature:NAME"] = "yes" or "no: WHY" (the guest's side of the
+ * controller's SKIP decision).  Run after the modules are loaded and
+ * tracefs is mounted, so that it sees what the steps will see. */
+static void add_features(json_object *eff)
+{
+#define FEAT_ROW_(id, name, what, probe, path, word, config) { name, probe, path, word },
+	static const struct {
+		const char *name;
+		int probe;
+		const char *path, *word;
+	} feats[] = { FEATURES(FEAT_ROW_) };
+#undef FEAT_ROW_
+	char key[64], why[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(feats); i++) {
+		bool yes = feats[i].probe == FEAT_WORD ? file_has_word(feats[i].path, feats[i].word)
+						       : access(feats[i].path, F_OK) == 0;
+
+		if (feats[i].probe == FEAT_WORD)
+			snprintf(why, sizeof(why), "no: %s lacks %s", feats[i].path, feats[i].word);
+		else
+			snprintf(why, sizeof(why), "no: %s is missing", feats[i].path);
+		snprintf(key, sizeof(key), FEAT_FACT_PREFIX "%s", feats[i].name);
+		json_object_object_add(eff, key, json_object_new_string(yes ? "yes" : why));
+	}
+}
+
 void send_facts(struct agent *ag)
 {
-	json_object *r = rec_new("facts");
+	json_object *r = rec_new("facts"), *eff = effective(ag);
 
+	add_features(eff);
 	json_object_object_add(r, "meminfo", read_keyed("/proc/meminfo"));
-	json_object_object_add(r, "effective", effective(ag));
+	json_object_object_add(r, "effective", eff);
 	json_object_object_add(r, "nr_cpus", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
 	rec_send(ag, r);
 }

@@ -15,35 +15,8 @@
 
 #define FIX "fixtures/kernel/lib/modules/6.1.0-test"
 
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return type == FTW_DP ? rmdir(p) : unlink(p);
-}
 
-static void rm_tree(const char *p)
-{
-	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
-static void put(const char *dir, const char *rel, const char *text, mode_t mode)
-{
-	char path[PATH_MAX], *s;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	for (s = strchr(path + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(path, 0755);
-		*s = '/';
-	}
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
-}
 
 static bool exists(const char *dir, const char *rel)
 {
@@ -150,9 +123,12 @@ START_TEST(closure_without_modules)
 	struct buf err = BUF_INIT;
 
 	memset(&k, 0, sizeof(k));
-	ck_assert_int_eq(kernel_modules_closure(&k, names, 1, paths, 2, &err), -1);
-	ck_assert_ptr_nonnull(strstr(err.s, "no modules directory"));
+	/* no modules and no config: taken as built in (the guest tells) */
+	ck_assert_int_eq(kernel_modules_closure(&k, names, 1, paths, 2, &err), 0);
 	ck_assert_int_eq(kernel_modules_closure(&k, names, 0, paths, 2, &err), 0);
+	names[0] = "";
+	ck_assert_int_eq(kernel_modules_closure(&k, names, 1, paths, 2, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.s, "bad module name"));
 	buf_release(&err);
 }
 END_TEST
@@ -198,7 +174,7 @@ START_TEST(from_path_bzimage)
 	ck_assert_str_eq(k.package, "");
 	ck_assert_int_eq(kernel_from_path(img, NULL, &k, &err), 0);
 	ck_assert_str_eq(k.modules, "");
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 
@@ -210,11 +186,11 @@ START_TEST(from_path_elf_and_garbage)
 	struct buf err = BUF_INIT;
 
 	snprintf(img, sizeof(img), "%s/vmlinux", d);
-	put(d, "vmlinux", "\177ELF\2\1\1", 0644);
+	tmp_put(d, "vmlinux", "\177ELF\2\1\1", 0644);
 	ck_assert_int_eq(kernel_from_path(img, FIX, &k, &err), 0);
 	ck_assert_str_eq(k.release, "6.1.0-test"); /* from the modules directory */
 
-	put(d, "junk", "MZ this is not a kernel", 0644);
+	tmp_put(d, "junk", "MZ this is not a kernel", 0644);
 	snprintf(img, sizeof(img), "%s/junk", d);
 	ck_assert_int_eq(kernel_from_path(img, NULL, &k, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.s, "HdrS"));
@@ -227,7 +203,7 @@ START_TEST(from_path_elf_and_garbage)
 	buf_reset(&err);
 
 	/* a modules tree without modules.dep: say which depmod to run */
-	put(d, "root/lib/modules/9.9/kernel/x.ko", "", 0644);
+	tmp_put(d, "root/lib/modules/9.9/kernel/x.ko", "", 0644);
 	snprintf(img, sizeof(img), "%s/vmlinux", d);
 	snprintf(mods, sizeof(mods), "%s/root/lib/modules/9.9", d);
 	ck_assert_int_eq(kernel_from_path(img, mods, &k, &err), -1);
@@ -235,7 +211,7 @@ START_TEST(from_path_elf_and_garbage)
 	snprintf(want, sizeof(want), "depmod -b %s/root 9.9", d);
 	ck_assert_msg(strstr(err.s, want), "'%s' not in '%s'", want, err.s);
 	buf_release(&err);
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 
@@ -262,7 +238,7 @@ START_TEST(cache_dir_env)
 	ck_assert_int_eq(stat(out, &st), 0);
 	ck_assert_int_eq(kernel_cache_dir(out, 10, &err), -1);
 	buf_release(&err);
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 
@@ -285,12 +261,12 @@ static void cached_kernel(const char *d, const char *pkg, const char *rel, bool 
 	char rel_path[PATH_MAX];
 
 	snprintf(rel_path, sizeof(rel_path), "xdg/oomlab/kernels/%s/boot/vmlinuz-%s", pkg, rel);
-	put(d, rel_path, "kernel", 0644);
+	tmp_put(d, rel_path, "kernel", 0644);
 	snprintf(rel_path, sizeof(rel_path), "xdg/oomlab/kernels/%s/lib/modules/%s/modules.dep", pkg, rel);
-	put(d, rel_path, "", 0644);
+	tmp_put(d, rel_path, "", 0644);
 	snprintf(rel_path, sizeof(rel_path), "xdg/oomlab/kernels/%s/.oomlab-complete", pkg);
 	if (complete)
-		put(d, rel_path, pkg, 0644);
+		tmp_put(d, rel_path, pkg, 0644);
 }
 
 static const char apt_cache[] =
@@ -321,7 +297,7 @@ START_TEST(fetch_uses_cache)
 	ck_assert_ptr_nonnull(strstr(k.image, "/xdg/oomlab/kernels/linux-image-9.9.9-test/boot/vmlinuz-9.9.9-test"));
 	ck_assert_ptr_nonnull(strstr(k.modules, "/kernels/linux-image-9.9.9-test/lib/modules/9.9.9-test"));
 
-	put(d, "bin/apt-cache", apt_cache, 0755);
+	tmp_put(d, "bin/apt-cache", apt_cache, 0755);
 	ck_assert_int_eq(kernel_fetch_debian("debian", &k, &err), 0);
 	ck_assert_str_eq(k.package, "linux-image-9.9.9-test");
 	ck_assert(exists(d, "xdg/oomlab/kernels/.alias-debian"));
@@ -336,7 +312,7 @@ START_TEST(fetch_uses_cache)
 	ck_assert_int_eq(kernel_fetch_debian("debian:6.12", &k, &err), -1);
 	ck_assert_msg(strstr(err.s, "apt-cache not found"), "%s", err.s);
 	buf_release(&err);
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 
@@ -346,14 +322,14 @@ START_TEST(fetch_resolves_newest_612)
 	struct kernel k;
 	struct buf err = BUF_INIT;
 
-	put(d, "bin/apt-cache", apt_cache, 0755);
-	put(d, "bin/apt-get", apt_get_fails, 0755);
+	tmp_put(d, "bin/apt-cache", apt_cache, 0755);
+	tmp_put(d, "bin/apt-get", apt_get_fails, 0755);
 	ck_assert_int_eq(kernel_fetch_debian("debian:6.12", &k, &err), -1);
 	ck_assert_msg(strstr(err.s, "Unable to locate package linux-image-6.12.10+deb12-amd64"), "%s", err.s);
 	ck_assert_ptr_nonnull(strstr(err.s, "debian:6.12 resolved to linux-image-6.12.10+deb12-amd64"));
 	ck_assert(!exists(d, "xdg/oomlab/kernels/linux-image-6.12.10+deb12-amd64.tmp"));
 	buf_release(&err);
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 
@@ -370,12 +346,12 @@ START_TEST(fetch_bad_names)
 	ck_assert_ptr_nonnull(strstr(err.s, "unknown kernel"));
 	buf_reset(&err);
 	/* apt-cache knows nothing and there is no record */
-	put(d, "bin/apt-cache", "#!/bin/sh\nexit 100\n", 0755);
+	tmp_put(d, "bin/apt-cache", "#!/bin/sh\nexit 100\n", 0755);
 	ck_assert_int_eq(kernel_fetch_debian("debian", &k, &err), -1);
 	ck_assert_msg(strstr(err.s, "cannot resolve debian"), "%s", err.s);
 	ck_assert_msg(strstr(err.s, "apt-get update"), "%s", err.s);
 	buf_release(&err);
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 
@@ -387,21 +363,21 @@ START_TEST(fetch_full_with_fake_tools)
 	struct buf err = BUF_INIT;
 
 	cached_kernel(d, "linux-image-7.7.7-test", "7.7.7-test", false); /* stale, no marker */
-	put(d, "bin/apt-get", "#!/bin/sh\necho deb > \"$2\"_1_amd64.deb\n", 0755);
-	put(d, "bin/dpkg-deb",
+	tmp_put(d, "bin/apt-get", "#!/bin/sh\necho deb > \"$2\"_1_amd64.deb\n", 0755);
+	tmp_put(d, "bin/dpkg-deb",
 	    "#!/bin/sh\n/bin/mkdir -p \"$3/boot\" \"$3/lib/modules/7.7.7-test\"\n"
 	    "echo bz > \"$3/boot/vmlinuz-7.7.7-test\"\n", 0755);
-	put(d, "bin/depmod", "#!/bin/sh\n: > \"$2/lib/modules/$3/modules.dep\"\n", 0755);
+	tmp_put(d, "bin/depmod", "#!/bin/sh\n: > \"$2/lib/modules/$3/modules.dep\"\n", 0755);
 	ck_assert_msg(kernel_fetch_debian("linux-image-7.7.7-test", &k, &err) == 0, "%s", err.s);
 	ck_assert_str_eq(k.release, "7.7.7-test");
 	ck_assert(exists(d, "xdg/oomlab/kernels/linux-image-7.7.7-test/.oomlab-complete"));
 	ck_assert(!exists(d, "xdg/oomlab/kernels/linux-image-7.7.7-test.tmp"));
 	/* complete now: a failing apt-get is not called again */
-	put(d, "bin/apt-get", apt_get_fails, 0755);
+	tmp_put(d, "bin/apt-get", apt_get_fails, 0755);
 	ck_assert_int_eq(kernel_fetch_debian("linux-image-7.7.7-test", &k, &err), 0);
 
 	buf_release(&err);
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 
@@ -411,17 +387,17 @@ START_TEST(fetch_failing_depmod)
 	struct kernel k;
 	struct buf err = BUF_INIT;
 
-	put(d, "bin/apt-get", "#!/bin/sh\necho deb > \"$2\"_1_amd64.deb\n", 0755);
-	put(d, "bin/dpkg-deb",
+	tmp_put(d, "bin/apt-get", "#!/bin/sh\necho deb > \"$2\"_1_amd64.deb\n", 0755);
+	tmp_put(d, "bin/dpkg-deb",
 	    "#!/bin/sh\n/bin/mkdir -p \"$3/boot\" \"$3/lib/modules/8.8.8-test\"\n"
 	    "echo bz > \"$3/boot/vmlinuz-8.8.8-test\"\n", 0755);
-	put(d, "bin/depmod", "#!/bin/sh\necho 'depmod: ERROR: bad' >&2; exit 1\n", 0755);
+	tmp_put(d, "bin/depmod", "#!/bin/sh\necho 'depmod: ERROR: bad' >&2; exit 1\n", 0755);
 	ck_assert_int_eq(kernel_fetch_debian("linux-image-8.8.8-test", &k, &err), -1);
 	ck_assert_msg(strstr(err.s, "depmod -b failed (exit 1): depmod: ERROR: bad"), "%s", err.s);
 	ck_assert(!exists(d, "xdg/oomlab/kernels/linux-image-8.8.8-test"));
 	ck_assert(!exists(d, "xdg/oomlab/kernels/linux-image-8.8.8-test.tmp"));
 	buf_release(&err);
-	rm_tree(d);
+	tmp_rm_tree(d);
 }
 END_TEST
 

@@ -1,6 +1,7 @@
 /* test_settings.c - the vmconfig and scenario parser. */
 #include <string.h>
 
+#include "kfeatures.h"
 #include "settings.h"
 #include "suites.h"
 
@@ -34,6 +35,9 @@ START_TEST(good_config_parses)
 	ck_assert(scenario_has_tag(sc, "smoke"));
 	ck_assert(!scenario_has_tag(sc, "other"));
 	ck_assert_uint_eq(config_scenario(&cfg, "second")->line, 8);
+	ck_assert_uint_eq(sc->needs, 0);
+	ck_assert_uint_eq(config_scenario(&cfg, "second")->needs,
+			  (1u << FEAT_KPROBES) | (1u << FEAT_SYSRQ));
 	config_free(&cfg);
 	buf_release(&err);
 }
@@ -65,6 +69,9 @@ START_TEST(bad_config_names_file_line_field)
 	expect_error(err.s, "scenarios/bad.ini:12: [bad-path] vmconfig: no vmconfig 'nosuchvm'");
 	expect_error(err.s, "scenarios/bad.ini:17: [missing-keys]: no vmconfig");
 	expect_error(err.s, "scenarios/bad.ini:17: [missing-keys]: no run");
+	expect_error(err.s, "scenarios/bad.ini:23: needs: 'warp_drive' is not a kernel feature; "
+		     "known: memcg, cpuset, swap, zram, virtio_blk, numa");
+	expect_error(err.s, "scenarios/bad.ini:28: needs: empty; write feature names");
 	config_free(&cfg);
 	buf_release(&err);
 }
