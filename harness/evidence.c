@@ -199,7 +199,8 @@ void evidence_parse_records(struct evidence *ev, const char *data, size_t len)
 
 /* ---------- console ---------- */
 
-static void scan_panic(struct evidence *ev, const char *s, size_t len)
+/* One console line: the first panic, and lines the parsers do not know. */
+static void scan_line(struct evidence *ev, const char *s, size_t len)
 {
 	char line[CONSOLE_LINE_MAX];
 	size_t n = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
@@ -209,7 +210,9 @@ static void scan_panic(struct evidence *ev, const char *s, size_t len)
 	for (size_t i = 0; i < n; i++)
 		if (!line[i])
 			line[i] = ' ';
-	if (klog_parse_panic(klog_strip_prefix(line), ev->panic_reason, sizeof(ev->panic_reason)))
+	klog_unrec_note(&ev->console_unrec, klog_kernel_msg(line));
+	if (!ev->panic &&
+	    klog_parse_panic(klog_strip_prefix(line), ev->panic_reason, sizeof(ev->panic_reason)))
 		ev->panic = true;
 }
 
@@ -246,11 +249,12 @@ void evidence_scan_console(struct evidence *ev, const char *data, size_t len,
 	struct buf b = BUF_INIT;
 	size_t pos = 0, start;
 
-	while (pos < len && !ev->panic) {
+	memset(&ev->console_unrec, 0, sizeof(ev->console_unrec));
+	while (pos < len) {
 		const char *s = data + pos, *nl = memchr(s, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - s) : len - pos;
 
-		scan_panic(ev, s, n);
+		scan_line(ev, s, n);
 		pos += n + 1;
 	}
 	ev_console_trace(ev, data, len);

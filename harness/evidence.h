@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "klog.h"
 #include "settings.h"
 
 #define EV_MAX_LINE      (64 * 1024)  /* longer record lines are errors */
@@ -146,6 +147,9 @@ struct evidence {
 	char **panic_trace;
 	size_t npanic_trace;
 	bool panic_trace_truncated;
+	/* Console lines that look like memory-failure messages but that no
+	 * klog parser accepts (klog.h klog_unrecognised: a format change). */
+	struct klog_unrec console_unrec;
 };
 
 void evidence_init(struct evidence *ev);
@@ -194,7 +198,8 @@ void evidence_parse_records(struct evidence *ev, const char *data, size_t len);
 /* Scan the console: panic/panic_reason from the first "Kernel panic - not
  * syncing: REASON" line (after klog_strip_prefix), panic_trace from the
  * lines between "Dumping ftrace buffer:" and the dashed line that closes
- * it (kernel/trace/trace.c ftrace_dump), and console_tail = its
+ * it (kernel/trace/trace.c ftrace_dump), console_unrec from every line
+ * (klog_kernel_msg, then klog_unrec_note), and console_tail = its
  * last tail_lines lines, at most EV_CONSOLE_TAIL_MAX bytes (cut at a line
  * start when possible), with '\r' dropped and other control bytes but
  * '\n' and '\t' shown as '?'.  console_tail is never NULL afterwards. */

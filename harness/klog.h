@@ -160,4 +160,26 @@ bool klog_parse_oom_group(const char *msg, char *memcg, size_t len);
  * the victim's memory (mm/oom_kill.c oom_reap_task()). */
 bool klog_parse_reap_failed(const char *msg, struct klog_reaped *out);
 
+/* ---- Format changes (klog_format.c) ---- */
+
+/* Does msg (a message, after klog_strip_prefix) contain one of the fixed
+ * parts of the memory-failure messages above ("invoked oom-killer",
+ * "oom-kill:", "Out of memory", "Killed process", "Kill process",
+ * "Memory cgroup out of memory", "__vm_enough_memory:", "page allocation
+ * failure", "oom_reaper:", "memory.oom.group")? */
+bool klog_looks_like_oom(const char *msg);
+/* klog_looks_like_oom(msg), but none of the klog_parse_* parsers accepts
+ * it: the kernel changed a format the classifier relies on.  false for
+ * NULL (klog_kernel_msg() of another program's syslog line). */
+bool klog_unrecognised(const char *msg);
+
+/* How many unrecognised lines were seen, and the first of them (cut at
+ * KLOG_TEXT_MAX - 1 bytes at its first line end, bytes outside printable
+ * ASCII shown as '?').  Zero-initialise. */
+struct klog_unrec {
+	size_t n;
+	char first[KLOG_TEXT_MAX];
+};
+void klog_unrec_note(struct klog_unrec *u, const char *msg);
+
 #endif

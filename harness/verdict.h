@@ -37,6 +37,11 @@ struct observed {
 	char decided_by[16];
 	bool disagree;
 	char disagreement[OBS_MAX_SENTENCE];
+	/* Kernel log lines that look like memory-failure messages but that no
+	 * klog parser accepts (klog.h klog_unrecognised: the kernel changed a
+	 * format): the larger count of the steps' kmsg records and of the
+	 * console (which repeats them), and the first such line. */
+	struct klog_unrec log_unrec;
 };
 
 enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR, VERDICT_SKIP };
