@@ -19,21 +19,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "oracle.h"
+#include "oracle_int.h"
 
-#define KB_PER_PAGE 4LL
-#define MAX_KB (1LL << 50)              /* clamp for untrusted facts (1 EiB) */
 #define MAX_BYTES (1LL << 60)
 #define HOG_CHUNK (1LL << 20)           /* workloads/wl_hog.c default chunk */
 #define HPAGE_PAGES 512LL               /* x86-64 default huge page, 2 MiB */
-#define OOM_SCORE_ADJ_MIN (-1000)       /* include/uapi/linux/oom.h */
 #define PHYS_SLACK_KB 4096LL            /* watermarks, the workload's own pages */
 #define VMSTAT_THRESHOLD_MAX 125LL      /* mm/vmstat.c calculate_normal_threshold */
 
-static long long minll(long long a, long long b) { return a < b ? a : b; }
-static long long maxll(long long a, long long b) { return a > b ? a : b; }
-static long long kb(long long v) { return v < 0 ? 0 : minll(v, MAX_KB); }
-static long long kb_pages(long long v) { return kb(v) / KB_PER_PAGE; }
 
 /* PAGE_ALIGN(len) >> PAGE_SHIFT: mm/mmap.c do_mmap(), mm/shmem.c VM_ACCT(). */
 static long long byte_pages(long long b)
@@ -46,14 +39,6 @@ static long long byte_pages(long long b)
 static long long cpus(const struct oracle_facts *f)
 {
 	return f && f->nr_cpus > 0 ? minll(f->nr_cpus, 8192) : 1;
-}
-
-/* Unknown version (0): the newest rules. */
-static bool before(const struct oracle_facts *f, int major, int minor)
-{
-	if (!f || f->kernel_major <= 0)
-		return false;
-	return f->kernel_major < major || (f->kernel_major == major && f->kernel_minor < minor);
 }
 
 /* Defaults, mm/util.c (4.19, 6.1, 6.12): sysctl_overcommit_memory =
@@ -570,42 +555,4 @@ void oracle_predict(const struct oracle_policy *p, const struct oracle_facts *f,
 		predict_oom(&m, &ph, need_kb, out);
 	else
 		predict_fits(&m, &ph, need_kb, out);
-}
-
-/* mm/oom_kill.c oom_badness().  5.9+ (9066e5cfb73c; 6.1, 6.12 read): LONG_MIN for
- * unkillable tasks, oom_score_adj OOM_SCORE_ADJ_MIN, MMF_OOM_SKIP or vfork;
- * points = get_mm_rss() + MM_SWAPENTS + mm_pgtables_bytes() / PAGE_SIZE;
- * adj *= totalpages / 1000; points += adj.  4.17 .. 5.8: 0 for those, and
- * an eligible task gets at least 1.  Before 4.17 (d46078b28889 removed it)
- * CAP_SYS_ADMIN tasks lost 3% of points before adj was added. */
-long long oracle_badness(const struct oracle_task *t, long long totalpages,
-			 const struct oracle_facts *f)
-{
-	bool old = before(f, 5, 9);
-	long long points, adj = t->oom_score_adj;
-
-	if (t->unkillable || adj == OOM_SCORE_ADJ_MIN)
-		return old ? 0 : ORACLE_BADNESS_NONE;
-	points = kb(t->rss_pages) + kb(t->swapents) + kb(t->pgtables_bytes) / 4096;
-	if (before(f, 4, 17) && t->cap_sys_admin)
-		points -= points * 3 / 100;
-	adj = maxll(minll(adj, 1000), -1000);
-	points += adj * (kb(totalpages) / 1000);
-	return old && points <= 0 ? 1 : points;
-}
-
-/* mm/oom_kill.c constrained_alloc() (6.1, 6.12): a global OOM has totalpages =
- * totalram_pages() + total_swap_pages; a memcg OOM mem_cgroup_get_max() ?: 1
- * (mm/memcontrol.c, v2: memory.max + min(swap.max, total_swap_pages) when
- * swappiness is not 0, the default 60). */
-long long oracle_oom_totalpages(const struct oracle_policy *p, const struct oracle_facts *f,
-				bool memcg)
-{
-	long long swap = kb_pages(f->swap_total_kb);
-
-	if (!memcg || !p->in_memcg || p->memcg_max < 0)
-		return kb_pages(f->mem_total_kb) + swap;
-	if (p->memcg_swap_max >= 0)
-		swap = minll(swap, kb_pages(p->memcg_swap_max / 1024));
-	return maxll(kb_pages(p->memcg_max / 1024) + swap, 1);
 }

@@ -52,6 +52,7 @@ int plan_select(const struct oom_config *cfg, char *const *sel, size_t nsel,
 		nsel = 1;
 	}
 	out->n = 0;
+	out->reps = NULL;
 	out->items = calloc(cfg->nsc + 1, sizeof(*out->items));
 	if (!out->items)
 		abort();
@@ -91,8 +92,81 @@ int plan_select(const struct oom_config *cfg, char *const *sel, size_t nsel,
 void plan_free(struct plan *p)
 {
 	free(p->items);
+	free(p->reps);
 	p->items = NULL;
+	p->reps = NULL;
 	p->n = 0;
+}
+
+size_t plan_rep_split(const char *name, unsigned *rep)
+{
+	const char *sep = strrchr(name, PLAN_REP_SEP);
+	unsigned k = 0;
+
+	*rep = 0;
+	if (!sep || sep == name || !sep[1] || sep[1] == '0' || strlen(sep + 1) > 2)
+		return strlen(name);
+	for (const char *d = sep + 1; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return strlen(name);
+		k = k * 10 + (unsigned)(*d - '0');
+	}
+	*rep = k;
+	return (size_t)(sep - name);
+}
+
+unsigned plan_repeat_of(char *const *names, size_t n)
+{
+	unsigned most = 1, k;
+
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && (plan_rep_split(names[i], &k), k > most))
+			most = k;
+	return most;
+}
+
+int plan_repeat(struct plan *p, unsigned nrep, struct buf *err)
+{
+	struct plan_item *items;
+	struct scenario *reps;
+	size_t n = 0;
+
+	if (p->reps) {
+		buf_addstr(err, "the plan is repeated already\n");
+		return -1;
+	}
+	if (nrep < 1 || nrep > PLAN_REPEAT_MAX) {
+		buf_addf(err, "--repeat %u: write a number from 1 to %d\n", nrep, PLAN_REPEAT_MAX);
+		return -1;
+	}
+	if (nrep == 1)
+		return 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (strlen(p->items[i].sc->name) + 3 >= OOM_NAME_MAX) {
+			buf_addf(err, "scenario %s: its name is too long to number its repetitions "
+				 "(%s@%u); names of at most %d characters can be repeated\n",
+				 p->items[i].sc->name, p->items[i].sc->name, nrep, OOM_NAME_MAX - 4);
+			return -1;
+		}
+	}
+	items = calloc(p->n * nrep + 1, sizeof(*items));
+	reps = calloc(p->n * nrep + 1, sizeof(*reps));
+	if (!items || !reps)
+		abort();
+	for (size_t i = 0; i < p->n; i++) {
+		for (unsigned k = 1; k <= nrep; k++, n++) {
+			/* A shallow copy: its strings stay the configuration's. */
+			reps[n] = *p->items[i].sc;
+			snprintf(reps[n].name, sizeof(reps[n].name), "%s%c%u", p->items[i].sc->name,
+				 PLAN_REP_SEP, k);
+			items[n] = (struct plan_item){ &reps[n], p->items[i].vm };
+		}
+	}
+	free(p->items);
+	p->items = items;
+	p->reps = reps;
+	p->n = n;
+	return 0;
 }
 
 size_t plan_modules(const struct plan_item *it, const char **names, size_t max)
@@ -209,9 +283,15 @@ void plan_shard(struct plan *p, unsigned k, unsigned n)
 
 	if (n <= 1)
 		return;
-	for (size_t i = 0; i < p->n; i++)
-		if (fnv1a(p->items[i].sc->name) % n == k - 1)
+	for (size_t i = 0; i < p->n; i++) {
+		char base[OOM_NAME_MAX];
+		unsigned rep;
+		size_t len = plan_rep_split(p->items[i].sc->name, &rep);
+
+		snprintf(base, sizeof(base), "%.*s", (int)len, p->items[i].sc->name);
+		if (fnv1a(base) % n == k - 1)
 			p->items[kept++] = p->items[i];
+	}
 	p->n = kept;
 }
 

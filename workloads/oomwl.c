@@ -4,13 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "oomwl.h"
 #include "wl.h"
 
 #define WL_LINE_MAX 1024
@@ -257,6 +261,152 @@ void wl_touch(char *p, size_t len, long long *touched)
 			*touched += (long long)step;
 		}
 	}
+}
+
+/* ---- a family of members (oomwl.h) ---- */
+
+bool wl_parse_adjs(const char *s, struct wl_member *m, int n)
+{
+	int i = 0;
+
+	while (s && *s) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || end == s || v < -1000 || v > 1000 || i >= n || (*end && *end != ','))
+			return false;
+		m[i++].adj = (int)v;
+		s = *end ? end + 1 : NULL;
+		if (s && !*s)
+			return false;
+	}
+	return true;
+}
+
+bool wl_parse_names(const char *s, struct wl_member *m, int n)
+{
+	int i = 0;
+
+	if (s && strlen(s) > WL_TEXT_ARG_MAX)
+		return false;
+	while (s && *s) {
+		size_t len = strcspn(s, ",");
+
+		if (len == 0 || len >= WL_COMM_MAX || i >= n)
+			return false;
+		for (size_t k = 0; k < len; k++)
+			if (s[k] <= ' ' || s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
+				return false;
+		memcpy(m[i].name, s, len);
+		m[i++].name[len] = '\0';
+		s += len;
+		if (*s == ',' && !*++s)
+			return false;
+	}
+	return true;
+}
+
+int wl_protect_parent(void)
+{
+	int err = wl_set_oom_score_adj(-1000);
+
+	if (!err)
+		wl_emit("{\"op\":\"parent\",\"pid\":%d,\"adj\":-1000,\"protected\":true}", (int)getpid());
+	else
+		wl_emit("{\"op\":\"parent\",\"protected\":false,\"errno\":%d,\"pid\":%d,\"adj\":%d}", err,
+			(int)getpid(), wl_get_oom_score_adj());
+	return err;
+}
+
+int wl_member_enter(pid_t parent, const struct wl_member *m)
+{
+	/* Die with the parent (the agent kills it at the step's timeout). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(WL_KILLED);
+	if (m->name[0])
+		prctl(PR_SET_NAME, m->name, 0, 0, 0);
+	return wl_set_oom_score_adj(m->adj);
+}
+
+int wl_fork_members(struct wl_member *m, int n, wl_member_fn *run, void *ctx)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			run(i, ctx);
+			_exit(WL_REFUSED); /* run() ends the child; this is never reached */
+		}
+		if (pid < 0)
+			return errno;
+		m[i].pid = pid;
+	}
+	return 0;
+}
+
+void wl_wait_eof(int fd)
+{
+	char c;
+
+	for (;;) {
+		ssize_t r = read(fd, &c, 1);
+
+		if (r == 0 || (r < 0 && errno != EINTR))
+			return;
+	}
+}
+
+int wl_wait_ready(int fd, int n)
+{
+	char c[64];
+	int got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, c, (size_t)(n - got) < sizeof(c) ? (size_t)(n - got) : sizeof(c));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (int)r;
+	}
+	return got;
+}
+
+void wl_exit_fields(int status, char *out, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(out, len, "\"exit\":null,\"signal\":%d", WTERMSIG(status));
+	else
+		snprintf(out, len, "\"exit\":%d,\"signal\":null", WEXITSTATUS(status));
+}
+
+int wl_reap_members(struct wl_member *m, int n, bool block, wl_reaped_fn *line, void *ctx)
+{
+	int killed = 0;
+
+	for (;;) {
+		int st, i;
+		pid_t pid = waitpid(-1, &st, block ? 0 : WNOHANG);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		for (i = 0; i < n && m[i].pid != pid; i++)
+			;
+		if (i == n || m[i].reaped)
+			continue;
+		m[i].reaped = true;
+		m[i].status = st;
+		line(&m[i], i, ctx);
+	}
+	for (int i = 0; i < n; i++)
+		killed += m[i].reaped && WIFSIGNALED(m[i].status);
+	return killed;
 }
 
 static const struct wl_entry *lookup(const char *name)

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "oomwl.h"
 #include "wl.h"
 
 int wl_hog_run(const struct wl_hog *h)
@@ -68,22 +68,11 @@ struct hog_shared {
 	} slot[HOG_MAX_MEMBERS];
 };
 
-/* A comm is at most 15 bytes (TASK_COMM_LEN 16 with the NUL,
- * include/linux/sched.h; PR_SET_NAME cuts longer names, kernel/sys.c). */
-#define HOG_COMM_MAX 16
-
-struct hog_member {
-	pid_t pid;
-	int adj;
-	char name[HOG_COMM_MAX];     /* "": keep the comm "oomwl" */
-	bool sleeper, reaped;
-	int status;
-};
-
 struct hogfam {
 	long long size, chunk;
 	int procs, sleepers, n;
-	struct hog_member m[HOG_MAX_MEMBERS];
+	struct wl_member m[HOG_MAX_MEMBERS];   /* hogs first, then sleepers */
+	bool sleeper[HOG_MAX_MEMBERS];
 	struct hog_shared *sh;
 	/* Pipes.  ready: each member writes a byte once its adj is set; go:
 	 * the parent closes it to start the hogs; fin: each hog closes it when
@@ -93,73 +82,12 @@ struct hogfam {
 	pid_t parent;
 };
 
-/* "A,B,C": each from -1000 to 1000, at most n of them; the rest stay 0. */
-static bool parse_adj(const char *s, struct hogfam *f)
-{
-	int i = 0;
-
-	while (s && *s) {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno || end == s || v < -1000 || v > 1000 || i >= f->n ||
-		    (*end && *end != ','))
-			return false;
-		f->m[i++].adj = (int)v;
-		s = *end ? end + 1 : NULL;
-		if (s && !*s)
-			return false;
-	}
-	return true;
-}
-
-/* "a,b,c": each 1-15 bytes of printable ASCII other than blank, ',' and
- * '"' or '\\' (so the lines that quote them stay JSON), at most n of them;
- * the rest keep their comm. */
-static bool parse_names(const char *s, struct hogfam *f)
-{
-	int i = 0;
-
-	if (s && strlen(s) > WL_TEXT_ARG_MAX)
-		return false;
-	while (s && *s) {
-		size_t len = strcspn(s, ",");
-
-		if (len == 0 || len >= HOG_COMM_MAX || i >= f->n)
-			return false;
-		for (size_t k = 0; k < len; k++)
-			if (s[k] <= ' ' || s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
-				return false;
-		memcpy(f->m[i].name, s, len);
-		f->m[i++].name[len] = '\0';
-		s += len;
-		if (*s == ',' && !*++s)
-			return false;
-	}
-	return true;
-}
-
-/* Block until every writer of fd has closed it. */
-static void wait_eof(int fd)
-{
-	char c;
-
-	for (;;) {
-		ssize_t r = read(fd, &c, 1);
-
-		if (r == 0 || (r < 0 && errno != EINTR))
-			return;
-	}
-}
-
 /* In a member: drop the pipe ends it does not use, die with the parent,
  * set its oom_score_adj, say so, and tell the parent it is ready.
  * Returns 0 or the errno of the oom_score_adj write. */
 static int member_setup(struct hogfam *f, int i)
 {
-	struct hog_member *m = &f->m[i];
+	struct wl_member *m = &f->m[i];
 	char extra[64], c = 1;
 	int err;
 
@@ -167,32 +95,26 @@ static int member_setup(struct hogfam *f, int i)
 	close(f->go[1]);
 	close(f->fin[0]);
 	close(f->stop[1]);
-	if (m->sleeper)
+	if (f->sleeper[i])
 		close(f->fin[1]);
-	/* Die with the parent (the agent kills it at the step's timeout). */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != f->parent)
-		_exit(WL_KILLED);
-	/* The comm the kernel prints in its task table and kill line. */
-	if (m->name[0])
-		prctl(PR_SET_NAME, m->name, 0, 0, 0);
-	err = wl_set_oom_score_adj(m->adj);
+	err = wl_member_enter(f->parent, m);
 	f->sh->slot[i].adj_err = err;
 	if (err) {
 		snprintf(extra, sizeof(extra), ",\"pid\":%d,\"adj\":%d", (int)getpid(), m->adj);
 		wl_emit_error("oom_score_adj", err, extra);
 	} else {
 		wl_emit("{\"op\":\"child\",\"pid\":%d,\"adj\":%d,\"role\":\"%s\"}", (int)getpid(),
-			m->adj, m->sleeper ? "sleeper" : "hog");
+			m->adj, f->sleeper[i] ? "sleeper" : "hog");
 	}
 	(void)!write(f->ready[1], &c, 1);
 	close(f->ready[1]);
 	return err;
 }
 
-static void member_run(struct hogfam *f, int i) __attribute__((noreturn));
-static void member_run(struct hogfam *f, int i)
+static void member_run(int i, void *ctx) __attribute__((noreturn));
+static void member_run(int i, void *ctx)
 {
+	struct hogfam *f = ctx;
 	char extra[32];
 	struct wl_hog h = { .size = f->size, .chunk = f->chunk, .touched = &f->sh->slot[i].touched,
 			    .extra = extra, .err = &f->sh->slot[i].err };
@@ -200,11 +122,11 @@ static void member_run(struct hogfam *f, int i)
 
 	if (member_setup(f, i))
 		_exit(WL_REFUSED);
-	if (f->m[i].sleeper) {
-		wait_eof(f->stop[0]);
+	if (f->sleeper[i]) {
+		wl_wait_eof(f->stop[0]);
 		_exit(WL_OK);
 	}
-	wait_eof(f->go[0]);
+	wl_wait_eof(f->go[0]);
 	if (f->sh->abort)
 		_exit(WL_OK);
 	snprintf(extra, sizeof(extra), ",\"pid\":%d", (int)getpid());
@@ -214,81 +136,26 @@ static void member_run(struct hogfam *f, int i)
 	/* Keep what it has until every hog has finished, so that their
 	 * memory adds up. */
 	close(f->fin[1]);
-	wait_eof(f->stop[0]);
+	wl_wait_eof(f->stop[0]);
 	_exit(ret);
 }
 
-/* Fork every member: 0, or the errno of the fork that failed (the caller
- * then stops the members already running). */
-static int fork_members(struct hogfam *f)
+static void reap_line(const struct wl_member *m, int i, void *ctx)
 {
-	for (int i = 0; i < f->n; i++) {
-		pid_t pid = fork();
-
-		if (pid == 0)
-			member_run(f, i);
-		if (pid < 0)
-			return errno;
-		f->m[i].pid = pid;
-	}
-	return 0;
-}
-
-static void reap_line(const struct hogfam *f, const struct hog_member *m)
-{
+	const struct hogfam *f = ctx;
 	char how[48];
 
-	if (WIFSIGNALED(m->status))
-		snprintf(how, sizeof(how), "\"exit\":null,\"signal\":%d", WTERMSIG(m->status));
-	else
-		snprintf(how, sizeof(how), "\"exit\":%d,\"signal\":null", WEXITSTATUS(m->status));
+	wl_exit_fields(m->status, how, sizeof(how));
 	wl_emit("{\"op\":\"reaped\",\"pid\":%d,\"role\":\"%s\",\"adj\":%d,%s,\"touched\":%lld}",
-		(int)m->pid, m->sleeper ? "sleeper" : "hog", m->adj, how,
-		f->sh->slot[m - f->m].touched);
-}
-
-/* Reap every member that was forked. */
-static void reap_all(struct hogfam *f)
-{
-	int left = 0;
-
-	for (int i = 0; i < f->n; i++)
-		left += f->m[i].pid > 0;
-	while (left > 0) {
-		int st, i;
-		pid_t pid = waitpid(-1, &st, 0);
-
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0)
-			break;
-		for (i = 0; i < f->n && f->m[i].pid != pid; i++)
-			;
-		if (i == f->n || f->m[i].reaped)
-			continue;
-		f->m[i].reaped = true;
-		f->m[i].status = st;
-		left--;
-		reap_line(f, &f->m[i]);
-	}
+		(int)m->pid, f->sleeper[i] ? "sleeper" : "hog", m->adj, how, f->sh->slot[i].touched);
 }
 
 /* Wait until each member has set its oom_score_adj (one byte each) or
  * ended; true if all succeeded. */
 static bool members_ready(struct hogfam *f)
 {
-	int got = 0;
-	char c[HOG_MAX_MEMBERS];
+	int got = wl_wait_ready(f->ready[0], f->n);
 
-	while (got < f->n) {
-		ssize_t r = read(f->ready[0], c, sizeof(c));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (int)r;
-	}
 	for (int i = 0; i < f->n; i++)
 		if (f->sh->slot[i].adj_err)
 			return false;
@@ -303,7 +170,7 @@ static int family_result(const struct hogfam *f)
 	char extra[160];
 
 	for (int i = 0; i < f->n; i++) {
-		const struct hog_member *m = &f->m[i];
+		const struct wl_member *m = &f->m[i];
 
 		touched += f->sh->slot[i].touched;
 		if (!m->reaped || WIFSIGNALED(m->status))
@@ -331,21 +198,6 @@ static int family_result(const struct hogfam *f)
 	return WL_OK;
 }
 
-static int protect_parent(void)
-{
-	int err = wl_set_oom_score_adj(-1000);
-	char extra[64];
-
-	if (!err) {
-		wl_emit("{\"op\":\"parent\",\"pid\":%d,\"adj\":-1000,\"protected\":true}", (int)getpid());
-		return 0;
-	}
-	snprintf(extra, sizeof(extra), ",\"pid\":%d,\"adj\":%d", (int)getpid(),
-		 wl_get_oom_score_adj());
-	wl_emit("{\"op\":\"parent\",\"protected\":false,\"errno\":%d%s}", err, extra);
-	return err;
-}
-
 static int family_setup(struct hogfam *f)
 {
 	f->sh = mmap(NULL, sizeof(*f->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -364,12 +216,12 @@ static int hog_family(struct hogfam *f)
 {
 	int err, ret;
 
-	protect_parent();
+	wl_protect_parent();
 	f->parent = getpid();
 	ret = family_setup(f);
 	if (ret != WL_OK)
 		return ret;
-	err = fork_members(f);
+	err = wl_fork_members(f->m, f->n, member_run, f);
 	close(f->ready[1]);
 	close(f->go[0]);
 	close(f->fin[1]);
@@ -377,9 +229,9 @@ static int hog_family(struct hogfam *f)
 	if (err || !members_ready(f))
 		f->sh->abort = 1;
 	close(f->go[1]);
-	wait_eof(f->fin[0]);
+	wl_wait_eof(f->fin[0]);
 	close(f->stop[1]);
-	reap_all(f);
+	wl_reap_members(f->m, f->n, true, reap_line, f);
 	if (err) {
 		wl_emit_error("fork", err, "");
 		return WL_REFUSED;
@@ -425,11 +277,11 @@ int wl_hog(int argc, char **argv)
 	f.sleepers = (int)sleepers;
 	f.n = f.procs + f.sleepers;
 	for (int i = 0; i < f.n; i++)
-		f.m[i].sleeper = i >= f.procs;
-	if (!parse_adj(adj, &f))
+		f.sleeper[i] = i >= f.procs;
+	if (!wl_parse_adjs(adj, f.m, f.n))
 		return wl_bad_args("adj: up to procs+sleepers comma-separated values from -1000 to 1000",
 				   adj);
-	if (!parse_names(names, &f))
+	if (!wl_parse_names(names, f.m, f.n))
 		return wl_bad_args("names: up to procs+sleepers comma-separated names of 1-15 "
 				   "printable characters, no blanks, quotes or backslashes", names);
 	return hog_family(&f);

@@ -25,30 +25,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "oomwl.h"
 #include "wl.h"
 
 #define SQ_MAX 16
-#define SQ_COMM_MAX 16       /* TASK_COMM_LEN, include/linux/sched.h */
-
-struct sq_member {
-	pid_t pid;
-	long long bytes;
-	int adj;
-	char name[SQ_COMM_MAX];
-	bool reaped;
-	int status;
-};
 
 struct sq {
 	char key;
 	long long unit, wait_ms;
 	int n;
-	struct sq_member m[SQ_MAX];
+	struct wl_member m[SQ_MAX];
+	long long bytes[SQ_MAX];   /* what each member touches */
 	long long *touched;      /* shared: how far each member got */
 	int ready[2], stop[2];
 	pid_t parent;
@@ -68,7 +59,7 @@ static bool parse_sizes(const char *s, struct sq *q, long long max)
 		}
 		if (p == s || q->n >= SQ_MAX || (*p && *p != ','))
 			return false;
-		q->m[q->n++].bytes = v * q->unit;
+		q->bytes[q->n++] = v * q->unit;
 		s = *p ? p + 1 : NULL;
 		if (s && !*s)
 			return false;
@@ -76,81 +67,20 @@ static bool parse_sizes(const char *s, struct sq *q, long long max)
 	return true;
 }
 
-/* "A,B,..": from -1000 to 1000, at most n; missing ones stay 0. */
-static bool parse_adj(const char *s, struct sq *q)
-{
-	int i = 0;
-
-	while (s && *s) {
-		int v = 0, sign = 1, digits = 0;
-
-		if (*s == '-') {
-			sign = -1;
-			s++;
-		}
-		for (; *s >= '0' && *s <= '9' && digits < 5; s++, digits++)
-			v = v * 10 + (*s - '0');
-		if (!digits || v > 1000 || i >= q->n || (*s && *s != ','))
-			return false;
-		q->m[i++].adj = sign * v;
-		if (*s == ',' && !*++s)
-			return false;
-	}
-	return true;
-}
-
-/* "a,b,..": 1-15 printable bytes each, no blank, '"' or '\\'. */
-static bool parse_names(const char *s, struct sq *q)
-{
-	int i = 0;
-
-	while (s && *s) {
-		size_t len = strcspn(s, ",");
-
-		if (len == 0 || len >= SQ_COMM_MAX || i >= q->n)
-			return false;
-		for (size_t k = 0; k < len; k++)
-			if (s[k] <= ' ' || s[k] >= 0x7f || s[k] == '"' || s[k] == '\\')
-				return false;
-		memcpy(q->m[i].name, s, len);
-		q->m[i++].name[len] = '\0';
-		s += len;
-		if (*s == ',' && !*++s)
-			return false;
-	}
-	return true;
-}
-
-static void wait_eof(int fd)
-{
-	char c;
-
-	for (;;) {
-		ssize_t r = read(fd, &c, 1);
-
-		if (r == 0 || (r < 0 && errno != EINTR))
-			return;
-	}
-}
-
 /* In a member: name, adj, touch, say so, report ready, wait for the end. */
-static void member_run(struct sq *q, int i) __attribute__((noreturn));
-static void member_run(struct sq *q, int i)
+static void member_run(int i, void *ctx) __attribute__((noreturn));
+static void member_run(int i, void *ctx)
 {
-	struct sq_member *m = &q->m[i];
+	struct sq *q = ctx;
+	struct wl_member *m = &q->m[i];
 	char extra[48], c = 1;
 	int err = 0;
-	struct wl_hog h = { .size = m->bytes, .chunk = 1LL << 20, .touched = &q->touched[i],
+	struct wl_hog h = { .size = q->bytes[i], .chunk = 1LL << 20, .touched = &q->touched[i],
 			    .extra = extra, .err = &err };
 
 	close(q->ready[0]);
 	close(q->stop[1]);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != q->parent)
-		_exit(WL_KILLED);
-	if (m->name[0])
-		prctl(PR_SET_NAME, m->name, 0, 0, 0);
-	err = wl_set_oom_score_adj(m->adj);
+	err = wl_member_enter(q->parent, m);
 	snprintf(extra, sizeof(extra), ",\"pid\":%d,\"adj\":%d", (int)getpid(), m->adj);
 	if (err) {
 		wl_emit_error("oom_score_adj", err, extra);
@@ -163,77 +93,36 @@ static void member_run(struct sq *q, int i)
 		(int)getpid(), m->adj, m->name[0] ? m->name : "oomwl", q->touched[i]);
 	(void)!write(q->ready[1], &c, 1);
 	close(q->ready[1]);
-	wait_eof(q->stop[0]);
+	wl_wait_eof(q->stop[0]);
 	_exit(WL_OK);
 }
 
 /* Fork the members and wait until each is ready (or gone): true if all. */
 static bool start_members(struct sq *q)
 {
-	char c[SQ_MAX];
-	int got = 0;
+	int err = wl_fork_members(q->m, q->n, member_run, q);
 
-	for (int i = 0; i < q->n; i++) {
-		pid_t pid = fork();
-
-		if (pid == 0)
-			member_run(q, i);
-		if (pid < 0) {
-			wl_emit_error("fork", errno, "");
-			break;
-		}
-		q->m[i].pid = pid;
-	}
+	if (err)
+		wl_emit_error("fork", err, "");
 	close(q->ready[1]);
-	while (got < q->n) {
-		ssize_t r = read(q->ready[0], c, sizeof(c));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (int)r;
-	}
-	return got == q->n;
+	return wl_wait_ready(q->ready[0], q->n) == q->n;
 }
 
-static void reap_line(const struct sq *q, const struct sq_member *m)
+static void reap_line(const struct wl_member *m, int i, void *ctx)
 {
+	const struct sq *q = ctx;
 	char how[48];
 
-	if (WIFSIGNALED(m->status))
-		snprintf(how, sizeof(how), "\"exit\":null,\"signal\":%d", WTERMSIG(m->status));
-	else
-		snprintf(how, sizeof(how), "\"exit\":%d,\"signal\":null", WEXITSTATUS(m->status));
+	wl_exit_fields(m->status, how, sizeof(how));
 	wl_emit("{\"op\":\"reaped\",\"pid\":%d,\"adj\":%d,\"name\":\"%s\",%s,\"touched\":%lld}",
-		(int)m->pid, m->adj, m->name[0] ? m->name : "oomwl", how, q->touched[m - q->m]);
+		(int)m->pid, m->adj, m->name[0] ? m->name : "oomwl", how, q->touched[i]);
 }
 
 /* Reap what has ended (block: wait for all); returns members killed by a
  * signal so far. */
 static int reap(struct sq *q, bool block)
 {
-	int killed = 0;
-
-	for (;;) {
-		int st, i;
-		pid_t pid = waitpid(-1, &st, block ? 0 : WNOHANG);
-
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			break;
-		for (i = 0; i < q->n && q->m[i].pid != pid; i++)
-			;
-		if (i == q->n || q->m[i].reaped)
-			continue;
-		q->m[i].reaped = true;
-		q->m[i].status = st;
-		reap_line(q, &q->m[i]);
-	}
-	for (int i = 0; i < q->n; i++)
-		killed += q->m[i].reaped && WIFSIGNALED(q->m[i].status);
-	return killed;
+	return wl_reap_members(q->m, q->n, block, reap_line, q);
 }
 
 /* Write text to a /proc file; on failure print an error line (op). */
@@ -287,11 +176,7 @@ static int sysrq_run(struct sq *q)
 		wl_emit_error("pipe", errno, "");
 		return WL_REFUSED;
 	}
-	if (wl_set_oom_score_adj(-1000) == 0)
-		wl_emit("{\"op\":\"parent\",\"pid\":%d,\"adj\":-1000,\"protected\":true}", (int)getpid());
-	else
-		wl_emit("{\"op\":\"parent\",\"pid\":%d,\"adj\":%d,\"protected\":false}", (int)getpid(),
-			wl_get_oom_score_adj());
+	wl_protect_parent();
 	q->parent = getpid();
 	ready = start_members(q);
 	killed = ready ? trigger(q) : -1;
@@ -341,9 +226,9 @@ int wl_sysrq(int argc, char **argv)
 	q.wait_ms = wait_ms;
 	if (!parse_sizes(sizes, &q, (1LL << 40) / unit))
 		return wl_bad_args("sizes: up to 16 comma-separated numbers of units", sizes);
-	if (!parse_adj(adj, &q))
+	if (!wl_parse_adjs(adj, q.m, q.n))
 		return wl_bad_args("adj: up to one comma-separated value per size, -1000 to 1000", adj);
-	if (!parse_names(names, &q))
+	if (!wl_parse_names(names, q.m, q.n))
 		return wl_bad_args("names: up to one comma-separated name per size, 1-15 printable "
 				   "characters, no blanks, quotes or backslashes", names);
 	return sysrq_run(&q);

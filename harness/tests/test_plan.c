@@ -131,6 +131,127 @@ START_TEST(shards_partition)
 }
 END_TEST
 
+/* --repeat: each scenario N times in a row, "NAME@k", copies of the
+ * scenario that point at the same vmconfig. */
+START_TEST(repeat_items)
+{
+	struct buf err = BUF_INIT;
+	char *sel[] = { "*" };
+	struct plan p;
+
+	ck_assert_int_eq(plan_select(&cfg, sel, 1, &p, &err), 0);
+	ck_assert_int_eq(plan_repeat(&p, 1, &err), 0);      /* once: unchanged */
+	ck_assert_uint_eq(p.n, 2);
+	ck_assert_str_eq(p.items[1].sc->name, "second");
+	ck_assert_int_eq(plan_repeat(&p, 3, &err), 0);
+	ck_assert_uint_eq(p.n, 6);
+	ck_assert_str_eq(p.items[0].sc->name, "first@1");
+	ck_assert_str_eq(p.items[2].sc->name, "first@3");
+	ck_assert_str_eq(p.items[3].sc->name, "second@1");
+	ck_assert_str_eq(p.items[5].sc->name, "second@3");
+	ck_assert_ptr_eq(p.items[4].vm, config_vm(&cfg, "tiny"));
+	ck_assert_str_eq(p.items[4].sc->run[0], "hog");     /* the scenario's own run */
+	ck_assert_int_eq(p.items[4].sc->expect, PATH_MEMCG_OOM_KILL);
+	ck_assert_uint_eq(err.len, 0);
+	ck_assert_int_eq(plan_repeat(&p, 2, &err), -1);      /* not twice */
+	ck_assert_ptr_nonnull(strstr(err.s, "repeated already"));
+	ck_assert_uint_eq(p.n, 6);
+	buf_reset(&err);
+	plan_free(&p);
+	ck_assert_int_eq(plan_select(&cfg, sel, 1, &p, &err), 0);
+	ck_assert_int_eq(plan_repeat(&p, 0, &err), -1);
+	ck_assert_int_eq(plan_repeat(&p, PLAN_REPEAT_MAX + 1, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.s, "--repeat 100: write a number from 1 to 99"));
+	ck_assert_uint_eq(p.n, 2);
+	plan_free(&p);
+	buf_release(&err);
+}
+END_TEST
+
+START_TEST(repeat_long_name)
+{
+	struct buf err = BUF_INIT;
+	struct scenario sc = { .name = "" };
+	struct plan_item it = { &sc, NULL };
+	struct plan p = { .n = 1 };
+
+	memset(sc.name, 'x', OOM_NAME_MAX - 1);
+	sc.name[OOM_NAME_MAX - 1] = '\0';
+	p.items = calloc(1, sizeof(*p.items));
+	ck_assert_ptr_nonnull(p.items);
+	p.items[0] = it;
+	ck_assert_int_eq(plan_repeat(&p, 2, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.s, "too long to number its repetitions"));
+	ck_assert_uint_eq(p.n, 1);
+	sc.name[OOM_NAME_MAX - 4] = '\0';                   /* 59 characters fit "@99" */
+	ck_assert_int_eq(plan_repeat(&p, 99, &err), 0);
+	ck_assert_uint_eq(p.n, 99);
+	ck_assert_uint_eq(strlen(p.items[98].sc->name), OOM_NAME_MAX - 1);
+	plan_free(&p);
+	buf_release(&err);
+}
+END_TEST
+
+START_TEST(repeat_names)
+{
+	char *names[] = { "a@1", "a@2", "b@1", "b@2", "b@12" }, *plain[] = { "a", "b" };
+	unsigned rep;
+
+	ck_assert_uint_eq(plan_rep_split("first@3", &rep), 5);
+	ck_assert_uint_eq(rep, 3);
+	ck_assert_uint_eq(plan_rep_split("first", &rep), 5);
+	ck_assert_uint_eq(rep, 0);
+	ck_assert_uint_eq(plan_rep_split("first@0", &rep), 7);   /* no repetition 0 */
+	ck_assert_uint_eq(rep, 0);
+	ck_assert_uint_eq(plan_rep_split("first@x", &rep), 7);
+	ck_assert_uint_eq(rep, 0);
+	ck_assert_uint_eq(plan_rep_split("@3", &rep), 2);        /* no base name */
+	ck_assert_uint_eq(rep, 0);
+	ck_assert_uint_eq(plan_rep_split("a@100", &rep), 5);     /* past PLAN_REPEAT_MAX */
+	ck_assert_uint_eq(rep, 0);
+	ck_assert_uint_eq(plan_rep_split("a.b@12", &rep), 3);
+	ck_assert_uint_eq(rep, 12);
+	ck_assert_uint_eq(plan_repeat_of(names, 5), 12);
+	ck_assert_uint_eq(plan_repeat_of(names, 4), 2);
+	ck_assert_uint_eq(plan_repeat_of(plain, 2), 1);
+	ck_assert_uint_eq(plan_repeat_of(NULL, 0), 1);
+}
+END_TEST
+
+/* Every repetition of a scenario lands in the shard of the scenario. */
+START_TEST(repeat_shards_together)
+{
+	struct buf err = BUF_INIT;
+	struct oom_config real = { 0 };
+	char *sel[] = { "*" };
+	size_t total = 0, all;
+
+	ck_assert_msg(config_load("../../vmconfigs", &real, &err) == 0, "%s", err.s);
+	all = real.nsc;
+	for (unsigned k = 1; k <= 4; k++) {
+		struct plan p;
+
+		ck_assert_int_eq(plan_select(&real, sel, 1, &p, &err), 0);
+		ck_assert_int_eq(plan_repeat(&p, 3, &err), 0);
+		plan_shard(&p, k, 4);
+		ck_assert_uint_eq(p.n % 3, 0);
+		for (size_t i = 0; i < p.n; i += 3) {
+			unsigned r0, r2;
+			size_t l0 = plan_rep_split(p.items[i].sc->name, &r0);
+			size_t l2 = plan_rep_split(p.items[i + 2].sc->name, &r2);
+
+			ck_assert(r0 == 1 && r2 == 3 && l0 == l2);
+			ck_assert(!strncmp(p.items[i].sc->name, p.items[i + 2].sc->name, l0));
+		}
+		total += p.n;
+		plan_free(&p);
+	}
+	ck_assert_uint_eq(total, 3 * all);
+	config_free(&real);
+	buf_release(&err);
+}
+END_TEST
+
 Suite *suite_plan(void)
 {
 	Suite *s = suite_create("plan");
@@ -140,6 +261,10 @@ Suite *suite_plan(void)
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, guest_plan_document);
 	tcase_add_test(tc, shards_partition);
+	tcase_add_test(tc, repeat_items);
+	tcase_add_test(tc, repeat_long_name);
+	tcase_add_test(tc, repeat_names);
+	tcase_add_test(tc, repeat_shards_together);
 	suite_add_tcase(s, tc);
 	return s;
 }
