@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "diff.h"
 #include "plan.h"
 #include "report.h"
 #include "resume.h"
@@ -25,8 +26,13 @@ struct run_args {
 	bool quiet;
 	const char *shard;        /* "K/N", or NULL: the CI environment's, or all */
 	const char *resume;       /* --resume DIR */
+	const char *baseline;     /* --baseline DIR: gate on the diff against it */
+	unsigned repeat;          /* --repeat N (plan_repeat); 0: once */
 	unsigned watchdog_s;
 	bool no_watchdog;         /* --watchdog 0 */
+	bool no_snapshot;         /* --no-snapshot: every guest boots cold */
+	bool no_pvh;              /* --no-pvh: boot the bzImage itself */
+	unsigned mem_budget_mib;  /* --mem-budget MiB, 0: the default */
 	bool others;              /* an option --resume does not take was given */
 };
 
@@ -60,7 +66,7 @@ static int parse_number(const char *opt, const char *s, long lo, long hi, unsign
 
 static int parse_one(int c, struct run_args *a)
 {
-	if (c != 'j' && c != 'q' && c != 'r')
+	if (c != 'j' && c != 'q' && c != 'r' && c != 'B')
 		a->others = true;
 	switch (c) {
 	case 'o': a->out = optarg; break;
@@ -69,14 +75,19 @@ static int parse_one(int c, struct run_args *a)
 	case 'A': a->append = optarg; break;
 	case 'c': a->config = optarg; break;
 	case 'q': a->quiet = true; break;
+	case 'S': a->no_snapshot = true; break;
+	case 'P': a->no_pvh = true; break;
+	case 'M': return parse_number("--mem-budget", optarg, 64, 16 << 20, &a->mem_budget_mib);
 	case 's': a->shard = optarg; break;
 	case 'r': a->resume = optarg; break;
+	case 'B': a->baseline = optarg; break;
 	case 'a':
 		if (parse_accel(optarg, &a->accel) == 0)
 			break;
 		fprintf(stderr, "oomlab: --accel %s: write auto, tcg or kvm\n", optarg);
 		return -1;
 	case 'j': return parse_number("--jobs", optarg, 1, 64, &a->jobs);
+	case 'R': return parse_number("--repeat", optarg, 1, PLAN_REPEAT_MAX, &a->repeat);
 	case 'w':
 		if (parse_number("--watchdog", optarg, 0, 86400, &a->watchdog_s) < 0)
 			return -1;
@@ -102,17 +113,22 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "shard", required_argument, NULL, 's' },
 		{ "resume", required_argument, NULL, 'r' },
 		{ "watchdog", required_argument, NULL, 'w' },
+		{ "baseline", required_argument, NULL, 'B' },
+		{ "repeat", required_argument, NULL, 'R' },
+		{ "no-snapshot", no_argument, NULL, 'S' },
+		{ "no-pvh", no_argument, NULL, 'P' },
+		{ "mem-budget", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:k:m:a:j:A:c:qs:r:w:h", opts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "o:k:m:a:j:A:c:qs:r:w:B:R:h", opts, NULL)) != -1)
 		if (parse_one(c, a) < 0)
 			return -1;
 	if (a->resume && (a->others || optind < argc)) {
 		fprintf(stderr, "oomlab: --resume DIR runs the rest of the run in DIR as it was asked "
-			"for; only --jobs and --quiet may go with it\n");
+			"for; only --jobs, --quiet and --baseline may go with it\n");
 		return -1;
 	}
 	return 0;
@@ -180,6 +196,7 @@ static int write_run_txt(const char *dir, const struct kernel *k, enum accel acc
 
 	buf_addf(&b, "kernel: %s\nkernel_image: %s\nkernel_package: %s\n", k->release, k->image,
 		 k->package);
+	buf_addf(&b, "kernel_config: %s\nkernel_modules: %s\n", k->config, k->modules);
 	buf_addf(&b, "accel: %s\naccel_reason: %s\n", accel_name(acc), why);
 	buf_addf(&b, "append: %s\n", append ? append : "");
 	buf_addf(&path, "%s/run.txt", dir);
@@ -234,6 +251,8 @@ static void record_fill(struct run_record *rec, const struct run_args *a, char *
 	rec->shard = shard[0] ? xstrdup_or_null(shard) : NULL;
 	rec->watchdog_s = a->watchdog_s;
 	rec->no_watchdog = a->no_watchdog;
+	rec->no_snapshot = a->no_snapshot;
+	rec->no_pvh = a->no_pvh;
 	rec->scenarios = calloc(plan->n + 1, sizeof(*rec->scenarios));
 	if (!rec->scenarios)
 		abort();
@@ -260,6 +279,9 @@ static int resume_args(struct run_args *a, struct run_record *rec)
 	a->accel = rec->accel;
 	a->watchdog_s = rec->watchdog_s;
 	a->no_watchdog = rec->no_watchdog;
+	a->no_snapshot = rec->no_snapshot;
+	a->no_pvh = rec->no_pvh;
+	a->repeat = plan_repeat_of(rec->scenarios, rec->nsc); /* "NAME@k" names */
 	return 0;
 }
 
@@ -288,7 +310,7 @@ static int resume_check(const struct run_record *rec, const struct plan *plan,
 
 /* ---- signals ---- */
 
-static void block_signals(void)
+void block_signals(void)
 {
 	sigset_t set;
 
@@ -315,6 +337,17 @@ static int pending_signal(void)
 
 /* ---- the command ---- */
 
+/* Refuse a --baseline that cannot be read before booting anything. */
+static int check_baseline(const char *base)
+{
+	_cleanup_buf_ struct buf err = BUF_INIT;
+
+	if (diff_check_base(base, &err) == 0)
+		return 0;
+	fprintf(stderr, "oomlab: --baseline: %s\n", err.s);
+	return -1;
+}
+
 struct run_ctx {
 	struct run_args a;
 	struct run_record rec;
@@ -334,7 +367,8 @@ static int prepare(const struct paths *p, struct run_ctx *x, int argc, char **ar
 	if (load_config(config, &x->cfg) < 0)
 		return -1;
 	if (plan_select(&x->cfg, sel, nsel, &x->plan, &err) < 0 ||
-	    select_shard(x->a.shard, !x->a.resume, &x->plan, x->shard, sizeof(x->shard), &err) < 0) {
+	    select_shard(x->a.shard, !x->a.resume, &x->plan, x->shard, sizeof(x->shard), &err) < 0 ||
+	    plan_repeat(&x->plan, x->a.repeat ? x->a.repeat : 1, &err) < 0) {
 		fprintf(stderr, "oomlab: %s", err.s);
 		return -1;
 	}
@@ -381,6 +415,33 @@ static void report_end(struct run_ctx *x, int status, size_t nres)
 		x->plan.n, x->out, x->out);
 }
 
+/* --baseline DIR: the diff against DIR (diff.h) decides between 0 and 1,
+ * but a flaky scenario (--repeat) stays 1 whatever the baseline had; ERROR
+ * rows, a failed save (2) and a signal (128 + N) keep their status. */
+static int baseline_gate(const struct run_ctx *x, int status, bool flaky)
+{
+	_cleanup_buf_ struct buf err = BUF_INIT;
+	int gate;
+
+	if (!x->a.baseline || status >= 2)
+		return status;
+	printf("diff against the baseline %s:\n", x->a.baseline);
+	gate = diff_gate(x->a.baseline, x->out, stdout, &err);
+	if (gate < 0) {
+		fprintf(stderr, "oomlab: --baseline: %s\n", err.s);
+		return 2;
+	}
+	return gate ? gate : flaky;
+}
+
+static bool any_flaky(const struct result *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (report_flaky(res, n, i))
+			return true;
+	return false;
+}
+
 static int go(const struct paths *p, struct run_ctx *x)
 {
 	_cleanup_buf_ struct buf err = BUF_INIT, why = BUF_INIT;
@@ -388,8 +449,11 @@ static int go(const struct paths *p, struct run_ctx *x)
 	size_t nres = 0, nprior = 0;
 	struct run_opts o = { .out_dir = x->out, .guest_dir = p->guest, .kernel = &x->k,
 			      .jobs = x->a.jobs, .append = x->a.append, .quiet = x->a.quiet,
-			      .watchdog_s = x->a.watchdog_s, .no_watchdog = x->a.no_watchdog };
+			      .watchdog_s = x->a.watchdog_s, .no_watchdog = x->a.no_watchdog,
+			      .snapshot = !x->a.no_snapshot, .no_pvh = x->a.no_pvh,
+			      .mem_budget = (unsigned long long)x->a.mem_budget_mib << 20 };
 	int status, sig;
+	bool flaky;
 
 	o.cache_dir = kernel_cache_dir(x->cache, sizeof(x->cache), &err) == 0 ? x->cache : NULL;
 	o.accel = accelerator(p, x, &why);
@@ -424,8 +488,9 @@ static int go(const struct paths *p, struct run_ctx *x)
 	report_table(stdout, res, nres);
 	printf("accelerator: %s; results: %s/results.json\n", accel_name(o.accel), x->out);
 	report_end(x, status, nres);
+	flaky = any_flaky(res, nres);
 	run_results_free(res, nres);
-	return status;
+	return baseline_gate(x, status, flaky);
 }
 
 int cmd_run(const struct paths *p, int argc, char **argv)
@@ -438,6 +503,8 @@ int cmd_run(const struct paths *p, int argc, char **argv)
 	if (parse_run_args(argc, argv, &x.a) < 0)
 		return 2;
 	if (x.a.resume && resume_args(&x.a, &x.rec) < 0)
+		return 2;
+	if (x.a.baseline && check_baseline(x.a.baseline) < 0)
 		return 2;
 	if (prepare(p, &x, argc, argv) == 0 && make_out(p, &x) == 0) {
 		/* From here SIGINT, SIGTERM and SIGHUP wait for the run loop (or the

@@ -24,6 +24,10 @@ struct paths {
  * [--quiet]: argv[0] is "run". */
 int cmd_run(const struct paths *p, int argc, char **argv);
 
+/* Block SIGINT, SIGTERM and SIGHUP: the run loop takes them from a
+ * signalfd and stops its guests first. */
+void block_signals(void);
+
 /* main.c */
 void print_usage(FILE *f);
 int load_config(const char *dir, struct oom_config *cfg);

@@ -178,6 +178,12 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "oracle"))
 		return cmd_oracle(p.config, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "merge"))
+		return cmd_merge(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench") && argc > 2 && !strcmp(argv[2], "--harness"))
+		return cmd_bench_harness(&p, argc - 2, argv + 2);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(&p, argc - 1, argv + 1);
 	fprintf(stderr, "oomlab: unknown command '%s'\n", argv[1]);
 	print_usage(stderr);
 	return 2;

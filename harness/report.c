@@ -3,7 +3,14 @@
  * The results contract (results.json; names never change, keys may be added):
  *
  *   [ {
- *       "scenario":   "mode2-commit-reject",       string
+ *       "scenario":   "mode2-commit-reject",       string (the scenario's name, also
+ *                                                  for a repetition)
+ *       "repeat":     3,                           --repeat: which run of the scenario
+ *                                                  (1..N); null when not repeated
+ *       "flaky":      false,                       --repeat: the finished runs of the
+ *                                                  scenario (same vmconfig) disagree in
+ *                                                  verdict or observed path; null when
+ *                                                  not repeated
  *       "vmconfig":   "mode2",                     string
  *       "kernel":     "6.1.0-56-amd64",            string, null if the guest never said
  *       "accel":      "tcg",                       "tcg" | "kvm"
@@ -25,7 +32,22 @@
  *       "verdict":    "PASS",                      PASS | FAIL | ERROR | SKIP
  *       "reason":     "",                          why not PASS; "" for PASS
  *       "evidence":   [ "vmstat oom_kill +1", ... ],   short sentences
+ *       "decided_by": "trace",                     the best-ranked source that showed the
+ *                                                  observed path: trace | log | counter |
+ *                                                  errno; null when none did
+ *       "disagree":   false,                       two sources contradicted each other
+ *       "disagreement": "..."                      what they said; null when they agree
+ *       "log_unrecognised": 0,                     kernel log lines that look like memory-
+ *                                                  failure messages but no parser accepts
+ *                                                  (klog.h klog_unrecognised)
+ *       "log_unrecognised_first": "...",           the first of them (cut, '?' for bytes
+ *                                                  outside printable ASCII); null when none
  *       "duration_s": 8.123,                       number (ms precision), null if unknown
+ *       "timing":     { "boot": "snapshot",        snapshot | pvh | bzimage: how the guest
+ *                                                  started; null if unknown
+ *                       "ready_s": 0.412,          QEMU start to the agent's hello (host
+ *                                                  clock), null if unknown
+ *                       "workload_s": 2.171 },     the steps' own time (agent), null if unknown
  *       "dir":        "mode2-commit-reject",       relative to the run directory
  *       "console_tail": "[ 9.1] ...\n..."         ERROR rows: the console's last
  *                                                  lines; null otherwise
@@ -36,19 +58,13 @@
  */
 #include "report.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <fiu-local.h>
 #include <json-c/json.h>
 
-#include "cleanup.h"
+#include "plan.h"
 
 /* A bounded, sanitized copy of a fixed-size field that might (by a bug
  * elsewhere) lack its NUL. */
@@ -141,6 +157,17 @@ static struct json_object *json_duration(double d)
 	return json_object_new_double_s(strtod(s, NULL), s);
 }
 
+static struct json_object *json_timing(const struct result *r)
+{
+	struct json_object *t = json_object_new_object();
+
+	json_object_object_add(t, "boot", r->timing.boot[0] ? json_object_new_string(r->timing.boot)
+							    : NULL);
+	json_object_object_add(t, "ready_s", json_duration(r->timing.ready_s));
+	json_object_object_add(t, "workload_s", json_duration(r->timing.workload_s));
+	return t;
+}
+
 static struct json_object *json_oracle(const struct result *r)
 {
 	struct json_object *o;
@@ -165,11 +192,41 @@ static struct json_object *json_tail(const struct result *r)
 	return tmp[0] ? json_object_new_string(tmp) : NULL;
 }
 
-static struct json_object *json_result(const struct result *r)
+/* "scenario" and "repeat": a repetition's "NAME@k" (plan.h) split. */
+static void json_name(struct json_object *o, const struct result *r, bool flaky)
+{
+	char name[sizeof(r->scenario)];
+	unsigned rep;
+	size_t len;
+
+	FIELD(name, r->scenario);
+	len = plan_rep_split(name, &rep);
+	name[len] = '\0';
+	json_object_object_add(o, "scenario", json_object_new_string(name));
+	json_object_object_add(o, "repeat", rep ? json_object_new_int((int)rep) : NULL);
+	json_object_object_add(o, "flaky", rep ? json_object_new_boolean(flaky) : NULL);
+}
+
+/* Which source decided, and whether two contradicted each other. */
+static void json_sources(struct json_object *o, const struct observed *obs)
+{
+	json_object_object_add(o, "decided_by", JSTR_OR_NULL(obs->decided_by));
+	json_object_object_add(o, "disagree", json_object_new_boolean(obs->disagree));
+	json_object_object_add(o, "disagreement", JSTR_OR_NULL(obs->disagreement));
+}
+
+/* Kernel log lines the parsers no longer recognise (a format change). */
+static void json_unrec(struct json_object *o, const struct observed *obs)
+{
+	json_object_object_add(o, "log_unrecognised", json_object_new_int64((int64_t)obs->log_unrec.n));
+	json_object_object_add(o, "log_unrecognised_first", JSTR_OR_NULL(obs->log_unrec.first));
+}
+
+static struct json_object *json_result(const struct result *r, bool flaky)
 {
 	struct json_object *o = json_object_new_object(), *exp = json_object_new_object();
 
-	json_object_object_add(o, "scenario", JSTR(r->scenario));
+	json_name(o, r, flaky);
 	json_object_object_add(o, "vmconfig", JSTR(r->vmconfig));
 	json_object_object_add(o, "kernel", JSTR_OR_NULL(r->kernel));
 	json_object_object_add(o, "accel", JSTR(r->accel));
@@ -183,7 +240,10 @@ static struct json_object *json_result(const struct result *r)
 	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(r->verdict)));
 	json_object_object_add(o, "reason", JSTR(r->reason));
 	json_object_object_add(o, "evidence", json_evidence(&r->obs));
+	json_sources(o, &r->obs);
+	json_unrec(o, &r->obs);
 	json_object_object_add(o, "duration_s", json_duration(r->duration_s));
+	json_object_object_add(o, "timing", json_timing(r));
 	json_object_object_add(o, "dir", JSTR(r->dir));
 	json_object_object_add(o, "console_tail", json_tail(r));
 	return o;
@@ -194,7 +254,7 @@ void report_json(const struct result *r, size_t n, struct buf *out)
 	struct json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, json_result(&r[i]));
+		json_object_array_add(arr, json_result(&r[i], report_flaky(r, n, i)));
 	buf_addstr(out, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -257,13 +317,17 @@ static void xml_outcome(struct buf *out, const struct result *r)
 
 	if (r->verdict == VERDICT_PASS)
 		return;
+	if (r->verdict == VERDICT_SKIP) {
+		/* the Jenkins JUnit schema (junit-4.xsd): <skipped> is a string
+		 * element without attributes */
+		buf_addstr(out, "      <skipped>");
+		XML(out, r->reason);
+		buf_addstr(out, "</skipped>\n");
+		return;
+	}
 	buf_addf(out, "      <%s message=\"", tag);
 	XML(out, r->reason);
 	buf_addf(out, "\" type=\"%s\"", verdict_name(r->verdict));
-	if (r->verdict == VERDICT_SKIP) {
-		buf_addstr(out, "/>\n");
-		return;
-	}
 	buf_addstr(out, ">");
 	xml_evidence(out, &r->obs);
 	buf_addf(out, "</%s>\n", tag);
@@ -313,13 +377,16 @@ static void xml_testcase(struct buf *out, const struct result *r)
 	buf_addstr(out, "    </testcase>\n");
 }
 
-static void xml_counts(struct buf *out, size_t n, const struct counts *c)
+/* <testsuites> has no "skipped" in the Jenkins JUnit schema; <testsuite> has. */
+static void xml_counts(struct buf *out, size_t n, const struct counts *c, bool suite)
 {
 	char t[32];
 
 	fmt_seconds(t, sizeof(t), c->time, 3);
-	buf_addf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%s\"",
-		 n, c->fail, c->error, c->skip, t[0] == '-' ? "0" : t);
+	buf_addf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"", n, c->fail, c->error);
+	if (suite)
+		buf_addf(out, " skipped=\"%zu\"", c->skip);
+	buf_addf(out, " time=\"%s\"", t[0] == '-' ? "0" : t);
 }
 
 void report_junit(const struct result *r, size_t n, const char *suite, struct buf *out)
@@ -328,11 +395,11 @@ void report_junit(const struct result *r, size_t n, const char *suite, struct bu
 
 	count(r, n, &c);
 	buf_addstr(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"oomlab\"");
-	xml_counts(out, n, &c);
+	xml_counts(out, n, &c, false);
 	buf_addstr(out, ">\n  <testsuite name=\"");
 	xml_field(out, suite ? suite : "oomlab", 256);
 	buf_addstr(out, "\"");
-	xml_counts(out, n, &c);
+	xml_counts(out, n, &c, true);
 	buf_addstr(out, ">\n");
 	for (size_t i = 0; i < n; i++)
 		xml_testcase(out, &r[i]);
@@ -446,6 +513,7 @@ void report_table(FILE *f, const struct result *r, size_t n)
 			dir[0] ? "/)" : "");
 		table_tail(f, &r[i]);
 	}
+	report_repeats(f, r, n);
 }
 
 int report_exit_status(const struct result *r, size_t n)
@@ -458,92 +526,8 @@ int report_exit_status(const struct result *r, size_t n)
 		else if (r[i].verdict != VERDICT_PASS && r[i].verdict != VERDICT_SKIP &&
 			 r[i].verdict != VERDICT_FAIL)
 			status = 2;
+		else if (status < 1 && report_flaky(r, n, i))
+			status = 1;
 	}
 	return status;
-}
-
-/* ---- writing files ---- */
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n;
-
-		fiu_return_on("oomlab/report/write", (errno = ENOSPC, -1));
-		n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int sync_fd(int fd)
-{
-	fiu_return_on("oomlab/report/fsync", (errno = EIO, -1));
-	return fsync(fd);
-}
-
-static int rename_file(const char *from, const char *to)
-{
-	fiu_return_on("oomlab/report/rename", (errno = EXDEV, -1));
-	return rename(from, to);
-}
-
-/* Make the rename durable; best effort, the file is already in place. */
-static void sync_parent(const char *path)
-{
-	_cleanup_free_ char *dir = strdup(path);
-	char *slash;
-	int fd;
-
-	if (!dir)
-		abort();
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-int write_file_atomic(const char *path, const char *data, size_t len, struct buf *err)
-{
-	_cleanup_buf_ struct buf tmp = BUF_INIT;
-	_cleanup_close_ int fd = -1;
-	const char *what = "create a temporary file for";
-	int e;
-
-	buf_addf(&tmp, "%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp.s, O_CLOEXEC);
-	if (fd < 0)
-		goto fail_nofile;
-	what = "write";
-	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0)
-		goto fail;
-	what = "sync";
-	if (sync_fd(fd) < 0)
-		goto fail;
-	if (close(TAKE_FD(fd)) < 0)
-		goto fail;
-	what = "rename the temporary file onto";
-	if (rename_file(tmp.s, path) < 0)
-		goto fail;
-	sync_parent(path);
-	return 0;
-fail:
-	e = errno;
-	unlink(tmp.s);
-	errno = e;
-fail_nofile:
-	buf_addf(err, "cannot %s %s: %s", what, path, strerror(errno));
-	return -1;
 }

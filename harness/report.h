@@ -32,6 +32,11 @@ struct result {
 	enum verdict verdict;
 	char reason[512];          /* why not PASS; "" for PASS */
 	double duration_s;
+	struct {                   /* where the time went (snapshot.h, issue #5) */
+		char boot[12];         /* "snapshot", "pvh", "bzimage"; "" unknown */
+		double ready_s;        /* QEMU start to the agent's hello (host); -1 unknown */
+		double workload_s;     /* the steps' own durations (agent); -1 unknown */
+	} timing;
 	char dir[64];              /* per-scenario directory, relative to the run dir */
 	char console_tail[2048];   /* ERROR rows: the last lines of the guest console */
 };
@@ -63,8 +68,18 @@ void report_junit(const struct result *r, size_t n, const char *suite, struct bu
 void report_table(FILE *f, const struct result *r, size_t n);
 /* "PASS mode0-heuristic-reject (8.1 s)": one finished result in brief. */
 void report_brief(const struct result *r, char *out, size_t len);
-/* Process exit status for a run: 0 all PASS/SKIP, 1 any FAIL, 2 any ERROR. */
+/* Process exit status for a run: 0 all PASS/SKIP, 1 any FAIL or a flaky
+ * scenario (report_flaky), 2 any ERROR. */
 int report_exit_status(const struct result *r, size_t n);
+
+/* Repetitions (oomlab run --repeat; plan.h names them "NAME@k"): whether
+ * r[i] is a repetition and another repetition of its scenario on the same
+ * vmconfig in r[0..n) had another verdict or observed path. */
+bool report_flaky(const struct result *r, size_t n, size_t i);
+/* Per repeated scenario, in order of first appearance: how many runs, their
+ * verdicts and observed paths, and whether they agree ("agree" or "FLAKY");
+ * nothing when no result is a repetition.  report_table() ends with it. */
+void report_repeats(FILE *f, const struct result *r, size_t n);
 
 /* The caller keeps `running` up to date; progress_update() counts `done`. */
 struct progress {

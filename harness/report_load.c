@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
+#include "plan.h"
 
 void report_tail_copy(char *dst, size_t dstlen, const char *src, size_t len)
 {
@@ -189,6 +190,53 @@ static void load_evidence(struct loader *ld, struct json_object *o, struct resul
 	}
 }
 
+/* decided_by, disagree, disagreement (verdict.h, the ranked sources). */
+static void load_sources(struct loader *ld, struct json_object *o, struct result *r)
+{
+	static const char *const sources[] = { "trace", "log", "counter", "errno" };
+	struct json_object *b = get(ld, o, "disagree", json_type_boolean, false);
+	bool known = false;
+
+	get_str(ld, o, "decided_by", r->obs.decided_by, sizeof(r->obs.decided_by), false);
+	for (size_t i = 0; i < ARRAY_SIZE(sources); i++)
+		known |= !strcmp(r->obs.decided_by, sources[i]);
+	if (r->obs.decided_by[0] && !known)
+		bad(ld, "decided_by", "not trace, log, counter, errno or null");
+	r->obs.disagree = b && json_object_get_boolean(b);
+	get_str(ld, o, "disagreement", r->obs.disagreement, sizeof(r->obs.disagreement), false);
+}
+
+/* log_unrecognised, log_unrecognised_first (absent in older runs: 0). */
+static void load_unrec(struct loader *ld, struct json_object *o, struct result *r)
+{
+	r->obs.log_unrec.n = (size_t)get_int(ld, o, "log_unrecognised", 0, 0, LLONG_MAX);
+	get_str(ld, o, "log_unrecognised_first", r->obs.log_unrec.first,
+		sizeof(r->obs.log_unrec.first), false);
+}
+
+/* A repetition (--repeat) is "NAME@k" in memory, as the plan names it
+ * (plan.h), and "scenario": NAME, "repeat": k in the file.  "flaky" is
+ * checked for its type only: report_json derives it from the results. */
+static void load_repeat(struct loader *ld, struct json_object *o, struct result *r)
+{
+	long long k = get_int(ld, o, "repeat", 0, 1, PLAN_REPEAT_MAX);
+	size_t len = strlen(r->scenario);
+
+	get(ld, o, "flaky", json_type_boolean, false);
+	if (strchr(r->scenario, PLAN_REP_SEP)) {
+		bad(ld, "scenario", "holds '@', which no scenario name does (a repetition's number "
+			"is its \"repeat\")");
+		return;
+	}
+	if (!k)
+		return;
+	if (len + 4 > sizeof(r->scenario)) {
+		bad(ld, "scenario", "too long to be repeated (--repeat needs 3 characters more)");
+		return;
+	}
+	snprintf(r->scenario + len, sizeof(r->scenario) - len, "%c%lld", PLAN_REP_SEP, k);
+}
+
 static enum verdict get_verdict(struct loader *ld, struct json_object *o)
 {
 	struct json_object *v = get(ld, o, "verdict", json_type_string, true);
@@ -201,12 +249,39 @@ static enum verdict get_verdict(struct loader *ld, struct json_object *o)
 	return VERDICT_ERROR;
 }
 
+static double seconds_or_unknown(struct json_object *t, const char *key)
+{
+	struct json_object *v;
+	double d;
+
+	if (!json_object_object_get_ex(t, key, &v) ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return -1;
+	d = json_object_get_double(v);
+	return isfinite(d) && d >= 0 ? d : -1;
+}
+
+/* "timing" (absent in results of older runs: unknown). */
+static void load_timing(struct loader *ld, struct json_object *o, struct result *r)
+{
+	struct json_object *t = get(ld, o, "timing", json_type_object, false), *b;
+
+	r->timing.ready_s = r->timing.workload_s = -1;
+	if (!t)
+		return;
+	if (json_object_object_get_ex(t, "boot", &b) && json_object_is_type(b, json_type_string))
+		text_copy(r->timing.boot, sizeof(r->timing.boot), json_object_get_string(b));
+	r->timing.ready_s = seconds_or_unknown(t, "ready_s");
+	r->timing.workload_s = seconds_or_unknown(t, "workload_s");
+}
+
 static void load_result(struct loader *ld, struct json_object *o, struct result *r)
 {
 	struct json_object *d, *tail;
 
 	memset(r, 0, sizeof(*r));
 	get_str(ld, o, "scenario", r->scenario, sizeof(r->scenario), true);
+	load_repeat(ld, o, r);
 	get_str(ld, o, "vmconfig", r->vmconfig, sizeof(r->vmconfig), true);
 	get_str(ld, o, "kernel", r->kernel, sizeof(r->kernel), false);
 	get_str(ld, o, "accel", r->accel, sizeof(r->accel), false);
@@ -215,10 +290,13 @@ static void load_result(struct loader *ld, struct json_object *o, struct result 
 	r->verdict = get_verdict(ld, o);
 	get_str(ld, o, "reason", r->reason, sizeof(r->reason), false);
 	load_evidence(ld, o, r);
+	load_sources(ld, o, r);
+	load_unrec(ld, o, r);
 	d = get(ld, o, "duration_s", json_type_double, false);
 	r->duration_s = d ? json_object_get_double(d) : -1;
 	if (!isfinite(r->duration_s))
 		r->duration_s = -1;
+	load_timing(ld, o, r);
 	get_str(ld, o, "dir", r->dir, sizeof(r->dir), false);
 	tail = get(ld, o, "console_tail", json_type_string, false);
 	if (tail)

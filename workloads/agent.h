@@ -7,6 +7,7 @@
  *   agent_step.c   one workload step: expressions, snapshots, child, output
  *   agent_kmsg.c   the kernel log (/dev/kmsg)
  *   agent_trace.c  tracefs: OOM and page allocator events, kprobes
+ *   agent_psi.c    PSI and MemAvailable samples during a benchmark step
  * Format of the plan and of the records: workloads/README.md.  No global
  * state: everything lives in struct agent, passed down.
  */
@@ -25,6 +26,7 @@
 #define STRESS_NG_BINARY "/usr/bin/stress-ng"
 #define PLAN_PATH        "/plan.json"
 #define REC_TTY          "/dev/ttyS1"
+#define CTL_TTY          "/dev/ttyS2"  /* the plan, after a snapshot restore */
 #define PLAN_MAX_BYTES   (256 * 1024)
 #define KMSG_MAX_LINES   4096       /* per step, and for boot + setup */
 #define STEP_MAX_ARGS    32
@@ -47,6 +49,12 @@ struct agent {
 	struct mount_result mounts[5];
 	size_t nmounts;
 	bool tracing;               /* at least one trace event is enabled */
+	bool traced;                /* trace_setup ran (before a snapshot) */
+	json_object *held;          /* records held back (an array), or NULL: a
+				     * snapshot guest sets up tracing before it
+				     * is saved and sends those records after
+				     * its hello, once restored */
+	bool bench;                 /* the benchmark's trace instance is on (agent_trace.c) */
 };
 
 /* agent.c */
@@ -60,6 +68,8 @@ int rec_open(struct agent *ag);
 json_object *rec_new(const char *type);
 void rec_send(struct agent *ag, json_object *rec);
 void rec_drain(struct agent *ag);
+/* Send the records held back since ag->held was set, then stop holding. */
+void rec_release(struct agent *ag);
 void rec_setup(struct agent *ag, const char *what, const char *key, const char *value, int err,
 	       const char *error);
 long long uptime_ms(void);
@@ -130,5 +140,20 @@ struct trace_stats {
 void trace_setup(struct agent *ag);
 void trace_clear(struct agent *ag);
 void trace_send(struct agent *ag, int i, struct trace_stats *st);
+/* The benchmark's trace instance (oomlab.bench=1 on the kernel command
+ * line): set-up, cleared before a step, its lines sent after it as tracing
+ * records named "bench" (kind "line"). */
+void trace_bench_setup(struct agent *ag);
+void trace_bench_clear(struct agent *ag);
+void trace_bench_send(struct agent *ag, int i, struct trace_stats *st);
+/* Escape a trace line into dst (TRACE_LINE_MAX bytes), as trace records do. */
+void trace_escape(char *dst, const char *s, size_t len);
+
+/* agent_psi.c: around a step when ag->bench: clears the instance and
+ * samples PSI and MemAvailable (NULL when off); after the step sends the
+ * lines and samples and frees it. */
+struct bench_step;
+struct bench_step *bench_step_begin(struct agent *ag);
+void bench_step_end(struct agent *ag, int i, struct bench_step *b);
 
 #endif

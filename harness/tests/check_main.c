@@ -1,9 +1,44 @@
 /* check_main.c - runs every unit-test suite (Check), prints its summary. */
+#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "suites.h"
+
+static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+void tmp_rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void tmp_put(const char *dir, const char *rel, const char *text, mode_t mode)
+{
+	char path[PATH_MAX], *s;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (s = strchr(path + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(path, 0755);
+		*s = '/';
+	}
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
 
 char *fixture(const char *path, size_t *len)
 {
@@ -27,8 +62,14 @@ int main(void)
 		suite_incident,
 		suite_oracle,
 		suite_replay,
-		suite_qmp, suite_resume, suite_vm_watch, suite_run,
+		suite_qmp, suite_resume, suite_vm_watch, suite_snapshot, suite_predict_fiu, suite_run,
 		suite_trace, suite_costly, suite_costly_oracle,
+		suite_merge,
+		suite_fiu, suite_fiu_classify,
+		suite_report_repeat,
+		suite_kfeatures,
+		suite_kernel_build,
+		suite_stats, suite_bench, suite_klog_format,
 	};
 	SRunner *sr = srunner_create(NULL);
 	int failed;

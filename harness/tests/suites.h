@@ -5,6 +5,7 @@
 #define OOMLAB_TEST_SUITES_H
 
 #include <check.h>
+#include <sys/types.h>
 
 #define SUITE_DECL(name) Suite *name(void) __attribute__((weak))
 SUITE_DECL(suite_buf);
@@ -32,9 +33,24 @@ SUITE_DECL(suite_run);
 SUITE_DECL(suite_qmp);
 SUITE_DECL(suite_resume);
 SUITE_DECL(suite_vm_watch);
+SUITE_DECL(suite_snapshot);
+SUITE_DECL(suite_predict_fiu);
+SUITE_DECL(suite_merge);
+SUITE_DECL(suite_fiu);
+SUITE_DECL(suite_fiu_classify);
+SUITE_DECL(suite_report_repeat);
+SUITE_DECL(suite_kfeatures);
+SUITE_DECL(suite_kernel_build);
+SUITE_DECL(suite_stats);
+SUITE_DECL(suite_bench);
+SUITE_DECL(suite_klog_format);
 
 /* Read a fixture (relative to harness/tests, the runner's cwd) or fail the
  * test.  Returns a NUL-terminated malloc'ed buffer; *len may be NULL. */
 char *fixture(const char *path, size_t *len);
+/* Write text to dir/rel (parent directories made) with mode; remove a
+ * temporary tree. */
+void tmp_put(const char *dir, const char *rel, const char *text, mode_t mode);
+void tmp_rm_tree(const char *dir);
 
 #endif
