@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -400,6 +401,88 @@ START_TEST(restore_arguments)
 }
 END_TEST
 
+/* ---- a restore whose RESUME event is lost ---- */
+
+/* A stand-in QEMU for a restore: speaks QMP, never sends RESUME (as when the
+ * incoming migration ends before the monitor is negotiated), answers
+ * query-status with $STATUS, and once the plan comes on the control channel
+ * writes a hello record holding the plan's first bytes. */
+static const char restore_qemu[] =
+	"#!/bin/bash\n"
+	"qmp='' ctl='' rec=''\n"
+	"while [ $# -gt 0 ]; do\n"
+	"  case \"$1\" in\n"
+	"  socket,id=qmp,fd=*) qmp=${1#socket,id=qmp,fd=} ;;\n"
+	"  socket,id=ctl,fd=*) ctl=${1#socket,id=ctl,fd=} ;;\n"
+	"  file,id=rec,path=*) rec=${1#file,id=rec,path=} ;;\n"
+	"  esac\n"
+	"  shift\n"
+	"done\n"
+	"printf '{\"QMP\": {}}\\r\\n' >&$qmp\n"
+	"read -r -t 10 -u $qmp line; printf '{\"return\": {}}\\r\\n' >&$qmp\n"
+	"[ -n \"$EVENT\" ] && printf '{\"event\": \"RESUME\"}\\r\\n' >&$qmp\n"
+	"( while read -r -t 10 -u $qmp line; do\n"
+	"    printf '{\"return\": {\"status\": \"%s\"}}\\r\\n' \"$STATUS\" >&$qmp\n"
+	"  done ) &\n"
+	"while read -r -t 10 -u $ctl line; do\n"
+	"  case \"$line\" in '{'*) printf '{\"t\":\"hello\",\"plan\":\"%.8s\"}\\n' \"$line\" > \"$rec\"; exit 0 ;; esac\n"
+	"done\n"
+	"exit 3\n";
+
+static void restore_case(const char *status, const char *event, bool delivered)
+{
+	char dir[] = "/tmp/oomlab-restore-XXXXXX", qemu[64], state[64], initrd[64], con[64], rec[64];
+	struct vm_spec spec;
+	struct vm vm;
+	struct vm_outcome out;
+	struct buf err = BUF_INIT, got = BUF_INIT;
+	int r = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(qemu, sizeof(qemu), "%s/qemu", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
+	snprintf(con, sizeof(con), "%s/con", dir);
+	snprintf(rec, sizeof(rec), "%s/rec", dir);
+	write_bytes(qemu, restore_qemu, strlen(restore_qemu));
+	chmod(qemu, 0755);
+	write_bytes(state, "QEVM", 4);
+	write_bytes(initrd, "cpio", 4);
+	setenv("STATUS", status, 1);
+	setenv("EVENT", event, 1);
+	spec = (struct vm_spec){ .qemu = qemu, .kernel = "vmlinux", .initrd = initrd,
+				 .mem_bytes = 256ull << 20, .accel = ACCEL_TCG, .console_path = con,
+				 .records_path = rec, .incoming = state, .ctl = true,
+				 .ctl_input = "\n\n\n\n{\"v\":1,\"seed\":\"ab\"}\n", .timeout_s = 8 };
+	ck_assert_int_eq(vm_start(&spec, &vm, &err), 0);
+	while (!(r = vm_poll(&vm, &out)))
+		usleep(10000);
+	if (buf_read_file(&got, rec, 4096, NULL) < 0)
+		buf_reset(&got); /* nothing came: the guest never wrote a record */
+	if (delivered) {
+		ck_assert_msg(!out.timed_out && WIFEXITED(out.status) && WEXITSTATUS(out.status) == 0,
+			      "%s", out.why);
+		ck_assert_str_eq(got.s, "{\"t\":\"hello\",\"plan\":\"{\"v\":1,\"\"}\n");
+	} else {
+		ck_assert(out.timed_out); /* never told the guest runs: nothing sent */
+		ck_assert_uint_eq(got.len, 0);
+	}
+	ck_assert_int_eq(access(state, F_OK), 0); /* the snapshot stays in the cache */
+	buf_release(&err);
+	buf_release(&got);
+	unsetenv("STATUS");
+	unsetenv("EVENT");
+	rm_rf(dir);
+}
+
+START_TEST(restore_without_resume_event)
+{
+	restore_case("running", "", true);      /* query-status tells */
+	restore_case("inmigrate", "1", true);   /* the event tells */
+	restore_case("inmigrate", "", false);   /* neither: the watchdog's case */
+}
+END_TEST
+
 Suite *suite_snapshot(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -414,6 +497,8 @@ Suite *suite_snapshot(void)
 	tcase_add_test(t, plan_line);
 	tcase_add_test(t, qmp_save_commands);
 	tcase_add_test(t, restore_arguments);
+	tcase_add_test(t, restore_without_resume_event);
+	tcase_set_timeout(t, 60);
 	suite_add_tcase(s, t);
 	return s;
 }
