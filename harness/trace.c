@@ -27,11 +27,29 @@ static bool small_int(const char *s, size_t n, int *out)
 	return true;
 }
 
+/* ": EVENT: FIELDS" after the timestamp (both formats). */
+static bool event_tail(const char *p, struct trace_rec *out)
+{
+	size_t len;
+
+	if (p[0] != ':' || p[1] != ' ')
+		return false;
+	p += 2;
+	len = strcspn(p, ": ");
+	if (!len || p[len] != ':' || len >= sizeof(out->event))
+		return false;
+	memcpy(out->event, p, len);
+	out->event[len] = '\0';
+	p += len + 1;
+	out->fields = *p == ' ' ? p + 1 : p;
+	return true;
+}
+
 /* After "[CPU] ": the flags (no blank), blanks, SECONDS.MICROS, ": ",
  * EVENT, ": " (or the end of the line: an event without text). */
 static bool parse_tail(const char *p, struct trace_rec *out)
 {
-	size_t n, len;
+	size_t n;
 	char *end;
 
 	while (*p && *p != ' ')
@@ -43,17 +61,7 @@ static bool parse_tail(const char *p, struct trace_rec *out)
 		return false;
 	errno = 0;
 	out->ts = strtod(p, &end);
-	if (errno || end[0] != ':' || end[1] != ' ')
-		return false;
-	p = end + 2;
-	len = strcspn(p, ": ");
-	if (!len || p[len] != ':' || len >= sizeof(out->event))
-		return false;
-	memcpy(out->event, p, len);
-	out->event[len] = '\0';
-	p += len + 1;
-	out->fields = *p == ' ' ? p + 1 : p;
-	return true;
+	return !errno && event_tail(end, out);
 }
 
 /* The "-PID" that ends at end (exclusive of the blanks before '['). */
@@ -78,24 +86,6 @@ static bool task_pid(const char *line, const char *bracket, struct trace_rec *ou
 		clen = sizeof(out->comm) - 1;
 	memcpy(out->comm, start, clen);
 	out->comm[clen] = '\0';
-	return true;
-}
-
-/* After "us" and the mark: ": EVENT:" as in parse_tail. */
-static bool lat_tail(const char *p, struct trace_rec *out)
-{
-	size_t len;
-
-	if (p[0] != ':' || p[1] != ' ')
-		return false;
-	p += 2;
-	len = strcspn(p, ": ");
-	if (!len || p[len] != ':' || len >= sizeof(out->event))
-		return false;
-	memcpy(out->event, p, len);
-	out->event[len] = '\0';
-	p += len + 1;
-	out->fields = *p == ' ' ? p + 1 : p;
 	return true;
 }
 
@@ -127,7 +117,7 @@ static bool parse_lat(const char *line, const char *dash, struct trace_rec *out)
 		return false;
 	us = strtoull(p, NULL, 10);
 	out->ts = (double)us / 1e6;
-	if (!lat_tail(p + n + 3, out))
+	if (!event_tail(p + n + 3, out))
 		return false;
 	while (*start == ' ')
 		start++;
