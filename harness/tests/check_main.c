@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "settings.h"
 #include "suites.h"
 
 static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
@@ -38,6 +39,27 @@ void tmp_put(const char *dir, const char *rel, const char *text, mode_t mode)
 	fputs(text, f);
 	fclose(f);
 	chmod(path, mode);
+}
+
+const char *const incident_test_logs[] = {
+	"incidents/aks-5.15-memcg-v2-oom-group.log", "incidents/aks-5.15-memcg-v2-syslog-npd.log",
+	"incidents/aws-6.8-dmesg-T-global-oom.log", "incidents/centos6-2.6.32-global-oom-slab-leak.log",
+	"incidents/centos7-3.10-docker-memcg-v1-headless.log",
+	"incidents/mips-3.4-panic-on-oom-compulsory.log", "incidents/qemu-6.11-global-stress-ng.log",
+	"incidents/rhel7-3.10-docker-memcg-dump-tasks.log", "incidents/rhel7-3.10-docker-memcg-no-dump.log",
+	"incidents/rhel7-3.10-sysrq-manual.log", "incidents/syzkaller-4.20-interleaved-oom-header-panic.log",
+	"incidents/ubuntu-5.4-sysrq-manual-oom.log", "incidents/syzkaller-5.12-rcu-stall-negative.log",
+	"vm/6.1/global-oom.console.log", "vm/6.1/memcg-oom.console.log",
+	"vm/6.12/global-oom.console.log", "vm/6.12/memcg-oom.console.log",
+};
+const size_t incident_test_nlogs = sizeof(incident_test_logs) / sizeof(incident_test_logs[0]);
+
+void test_config_good(struct oom_config *cfg)
+{
+	struct buf err = BUF_INIT;
+
+	ck_assert_msg(config_load("fixtures/config/good", cfg, &err) == 0, "%s", err.s);
+	buf_release(&err);
 }
 
 char *fixture(const char *path, size_t *len)

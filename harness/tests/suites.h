@@ -52,5 +52,12 @@ char *fixture(const char *path, size_t *len);
  * temporary tree. */
 void tmp_put(const char *dir, const char *rel, const char *text, mode_t mode);
 void tmp_rm_tree(const char *dir);
+/* The OOM reports every incident test reads (fixtures/...): the shared
+ * incidents and real VM consoles. */
+extern const char *const incident_test_logs[];
+extern const size_t incident_test_nlogs;
+/* Load fixtures/config/good into cfg or fail the test. */
+struct oom_config;
+void test_config_good(struct oom_config *cfg);
 
 #endif

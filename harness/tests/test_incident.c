@@ -270,18 +270,7 @@ END_TEST
 
 /* ---------- explanation ---------- */
 
-static const char *const all_logs[] = {
-	"incidents/aks-5.15-memcg-v2-oom-group.log", "incidents/aks-5.15-memcg-v2-syslog-npd.log",
-	"incidents/aws-6.8-dmesg-T-global-oom.log", "incidents/centos6-2.6.32-global-oom-slab-leak.log",
-	"incidents/centos7-3.10-docker-memcg-v1-headless.log",
-	"incidents/mips-3.4-panic-on-oom-compulsory.log", "incidents/qemu-6.11-global-stress-ng.log",
-	"incidents/rhel7-3.10-docker-memcg-dump-tasks.log", "incidents/rhel7-3.10-docker-memcg-no-dump.log",
-	"incidents/rhel7-3.10-sysrq-manual.log", "incidents/syzkaller-4.20-interleaved-oom-header-panic.log",
-	"incidents/ubuntu-5.4-sysrq-manual-oom.log", "incidents/syzkaller-5.12-rcu-stall-negative.log",
-	"vm/6.1/global-oom.console.log", "vm/6.1/memcg-oom.console.log",
-	"vm/6.12/global-oom.console.log", "vm/6.12/memcg-oom.console.log",
-};
-#define NLOGS (sizeof(all_logs) / sizeof(all_logs[0]))
+#define NLOGS incident_test_nlogs
 
 /* Every printed %pGg agrees with our table for that version, and the
  * recomputed badness picks the task the kernel killed. */
@@ -290,7 +279,7 @@ START_TEST(decoding_and_choice_agree_with_the_kernel)
 	struct incident_report r;
 	char path[160];
 
-	snprintf(path, sizeof(path), "fixtures/%s", all_logs[_i]);
+	snprintf(path, sizeof(path), "fixtures/%s", incident_test_logs[_i]);
 	parse_fixture(path, &r);
 	for (size_t i = 0; i < r.n; i++) {
 		const struct incident_event *e = &r.ev[i];

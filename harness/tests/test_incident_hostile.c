@@ -14,18 +14,7 @@
 #include "incident.h"
 #include "suites.h"
 
-static const char *const logs[] = {
-	"incidents/aks-5.15-memcg-v2-oom-group.log", "incidents/aks-5.15-memcg-v2-syslog-npd.log",
-	"incidents/aws-6.8-dmesg-T-global-oom.log", "incidents/centos6-2.6.32-global-oom-slab-leak.log",
-	"incidents/centos7-3.10-docker-memcg-v1-headless.log",
-	"incidents/mips-3.4-panic-on-oom-compulsory.log", "incidents/qemu-6.11-global-stress-ng.log",
-	"incidents/rhel7-3.10-docker-memcg-dump-tasks.log", "incidents/rhel7-3.10-docker-memcg-no-dump.log",
-	"incidents/rhel7-3.10-sysrq-manual.log", "incidents/syzkaller-4.20-interleaved-oom-header-panic.log",
-	"incidents/ubuntu-5.4-sysrq-manual-oom.log", "incidents/syzkaller-5.12-rcu-stall-negative.log",
-	"vm/6.1/global-oom.console.log", "vm/6.1/memcg-oom.console.log",
-	"vm/6.12/global-oom.console.log", "vm/6.12/memcg-oom.console.log",
-};
-#define NLOGS (sizeof(logs) / sizeof(logs[0]))
+#define NLOGS incident_test_nlogs
 #define QEMU_LOG 6   /* cut at every byte, too */
 
 static uint64_t rnd(uint64_t *s)
@@ -120,7 +109,7 @@ START_TEST(every_cut_is_safe)
 	char *text;
 	struct incident_report r;
 
-	snprintf(path, sizeof(path), "fixtures/%s", logs[_i]);
+	snprintf(path, sizeof(path), "fixtures/%s", incident_test_logs[_i]);
 	text = fixture(path, &len);
 	for (size_t cut = 0; cut <= len; cut++) {
 		if (cut < len && text[cut] != '\n' && !(_i == QEMU_LOG && cut < 6000))

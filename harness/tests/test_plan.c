@@ -11,10 +11,7 @@ static struct oom_config cfg;
 
 static void load(void)
 {
-	struct buf err = BUF_INIT;
-
-	ck_assert_msg(config_load("fixtures/config/good", &cfg, &err) == 0, "%s", err.s);
-	buf_release(&err);
+	test_config_good(&cfg);
 }
 
 static void unload(void)
